@@ -1,0 +1,17 @@
+//! The pure heart of Sideways: who a user's peers are, when a check-in is due, how warm a
+//! relationship is, and when a message may be delivered.
+//!
+//! Nothing here touches the database, Slack, tokio or the wall clock: every function that needs
+//! "now" or "today" takes it as an argument, so the rules are unit tested without sleeping.
+
+mod cadence;
+mod dates;
+mod hours;
+mod ids;
+mod peer;
+
+pub use cadence::Cadence;
+pub use dates::{DateError, DateSpec, parse_date_spec};
+pub use hours::{DeliveryPrefs, WeekdaySet, WorkingHours, local_midnight};
+pub use ids::{TeamId, UserId};
+pub use peer::{Peer, REMIND_AGAIN_AFTER_DAYS, Warmth, nudge_at, remind_again_on};
