@@ -10,4 +10,9 @@
 //! - [`console`]: the same commands and scheduler with the terminal in place of Slack.
 //! - [`app`], [`config`], [`crypto`], [`error`]: wiring, settings, encryption at rest, errors.
 
+pub mod crypto;
 pub mod domain;
+pub mod store;
+pub mod error;
+pub mod messenger;
+pub mod commands;

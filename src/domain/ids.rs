@@ -87,3 +87,16 @@ mod tests {
         assert!(TeamId::parse("T00'01").is_none());
     }
 }
+
+/// A user acting within a workspace: the scope of every private row.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct Owner {
+    pub team: TeamId,
+    pub user: UserId,
+}
+
+impl Owner {
+    pub fn new(team: TeamId, user: UserId) -> Self {
+        Owner { team, user }
+    }
+}

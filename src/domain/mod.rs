@@ -13,5 +13,5 @@ mod peer;
 pub use cadence::Cadence;
 pub use dates::{DateError, DateSpec, parse_date_spec};
 pub use hours::{DeliveryPrefs, WeekdaySet, WorkingHours, local_midnight};
-pub use ids::{TeamId, UserId};
+pub use ids::{Owner, TeamId, UserId};
 pub use peer::{Peer, REMIND_AGAIN_AFTER_DAYS, Warmth, nudge_at, remind_again_on};

@@ -1,0 +1,105 @@
+//! A cursor over the text after `/peer`, keeping the user's own spacing for free text.
+
+use crate::domain::UserId;
+use crate::error::UsageError;
+
+pub(crate) struct Args<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Args<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Args { rest: text.trim() }
+    }
+
+    pub fn next_word(&mut self) -> Option<&'a str> {
+        let s = self.rest.trim_start();
+        if s.is_empty() {
+            return None;
+        }
+        let end = s.find(char::is_whitespace).unwrap_or(s.len());
+        self.rest = &s[end..];
+        Some(&s[..end])
+    }
+
+    /// The next `n` words, without consuming them.
+    pub fn peek_words(&self, n: usize) -> Vec<&'a str> {
+        self.rest.split_whitespace().take(n).collect()
+    }
+
+    pub fn skip_words(&mut self, n: usize) {
+        for _ in 0..n {
+            self.next_word();
+        }
+    }
+
+    /// Everything left, trimmed; `None` when nothing is.
+    pub fn rest(&mut self) -> Option<&'a str> {
+        let r = self.rest.trim();
+        self.rest = "";
+        (!r.is_empty()).then_some(r)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rest.trim().is_empty()
+    }
+
+    /// The mention that must come next.
+    pub fn mention(&mut self, usage: &'static str) -> Result<UserId, UsageError> {
+        match self.next_word() {
+            None => Err(UsageError::new("Who? Mention the peer, e.g. `@ana`.", usage)),
+            Some(w) => UserId::from_mention(w).ok_or_else(|| {
+                UsageError::new(
+                    format!(
+                        "`{}` is not a person I can recognise: type `@` and pick them from Slack's list.",
+                        free_text(w)
+                    ),
+                    usage,
+                )
+            }),
+        }
+    }
+
+    /// Fails on anything left over, naming it.
+    pub fn finish(&mut self, usage: &'static str) -> Result<(), UsageError> {
+        match self.rest() {
+            None => Ok(()),
+            Some(junk) => Err(UsageError::new(format!("I did not understand `{}`.", free_text(junk)), usage)),
+        }
+    }
+}
+
+/// Free text as the user meant it: Slack escapes `&`, `<` and `>` in command text.
+pub(crate) fn free_text(s: &str) -> String {
+    s.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+}
+
+/// Free text with a length limit, for notes and reasons.
+pub(crate) fn bounded_text(s: &str, max_chars: usize, what: &str, usage: &'static str) -> Result<String, UsageError> {
+    let t = free_text(s);
+    if t.chars().count() > max_chars {
+        return Err(UsageError::new(format!("That {what} is too long: keep it under {max_chars} characters."), usage));
+    }
+    Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_and_rest_keep_free_text_spacing() {
+        let mut a = Args::new("  add <@U1>   weekly because  a\nb ");
+        assert_eq!(a.next_word(), Some("add"));
+        assert_eq!(a.next_word(), Some("<@U1>"));
+        assert_eq!(a.peek_words(2), vec!["weekly", "because"]);
+        a.skip_words(2);
+        assert_eq!(a.rest(), Some("a\nb"));
+        assert!(a.is_empty());
+    }
+
+    #[test]
+    fn slack_entities_are_decoded_in_free_text() {
+        assert_eq!(free_text("R&amp;D &lt;3"), "R&D <3");
+    }
+}

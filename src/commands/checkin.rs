@@ -1,0 +1,116 @@
+//! `/peer checkin @user [coffee] [on <date>] [notes]`: log a contact; it restarts the clock.
+
+use super::args::{Args, bounded_text};
+use super::{Ctx, Reply, fmt_day};
+use crate::domain::{DateSpec, UserId, parse_date_spec};
+use crate::error::{Result, UsageError};
+use crate::store::CheckinKind;
+
+pub const USAGE: &str = "`/peer checkin @user [coffee] [on <date>] [notes]`";
+pub const ABOUT: &str = "Log a check-in (or a `coffee`: explicitly not about work). \
+`on yesterday`, `on tue` or `on 2026-11-03` backdates it. Notes are encrypted and visible to you alone. \
+Any contact restarts the peer's clock.";
+
+const MAX_NOTES: usize = 4000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checkin {
+    pub peer: UserId,
+    pub coffee: bool,
+    pub on: Option<DateSpec>,
+    pub notes: Option<String>,
+}
+
+pub(super) fn parse(args: &mut Args) -> Result<Checkin, UsageError> {
+    let peer = args.mention(USAGE)?;
+    let coffee = args.peek_words(1).first().is_some_and(|w| w.eq_ignore_ascii_case("coffee"));
+    if coffee {
+        args.skip_words(1);
+    }
+    let mut on = None;
+    let words = args.peek_words(4);
+    if words.first().is_some_and(|w| w.eq_ignore_ascii_case("on")) {
+        match parse_date_spec(&words[1..]) {
+            Ok(Some((spec, used))) => {
+                args.skip_words(1 + used);
+                on = Some(spec);
+            }
+            // "on the roadmap…" is notes, not a date.
+            Ok(None) if words.len() > 1 => {}
+            Ok(None) => return Err(UsageError::new("On which date? e.g. `on yesterday` or `on 2026-11-03`.", USAGE)),
+            Err(e) => return Err(UsageError::new(format!("{e}."), USAGE)),
+        }
+    }
+    let notes = args.rest().map(|n| bounded_text(n, MAX_NOTES, "note", USAGE)).transpose()?;
+    Ok(Checkin { peer, coffee, on, notes })
+}
+
+impl Checkin {
+    pub async fn run(&self, ctx: &Ctx<'_>) -> Result<Reply> {
+        let today = ctx.today();
+        let held_on = self.on.map(|s| s.resolve_past(today)).unwrap_or(today);
+        if held_on > today {
+            return Err(UsageError::new(
+                format!("{} is in the future: log a check-in once it has happened.", fmt_day(held_on, today)),
+                USAGE,
+            )
+            .into());
+        }
+        let mut peer = ctx.require_peer(&self.peer, USAGE).await?;
+        // A backdated check-in older than the last contact is history; it does not rewind the clock.
+        if peer.last_contact.is_none_or(|last| held_on > last) {
+            peer.last_contact = Some(held_on);
+        }
+        peer.snoozed_until = None;
+        let kind = if self.coffee { CheckinKind::Coffee } else { CheckinKind::Checkin };
+        ctx.store
+            .record_checkin(ctx.owner, &peer, ctx.nudge_at(&peer), held_on, kind, self.notes.as_deref(), ctx.now)
+            .await?;
+        let what = if self.coffee { "a coffee" } else { "a check-in" };
+        let notes = if self.notes.is_some() { " with your notes" } else { "" };
+        Ok(Reply::new(format!(
+            "Logged {what} with {} {}{notes}. Next check-in due {}.",
+            self.peer.mention(),
+            fmt_day(held_on, today),
+            fmt_day(peer.next_due(), today)
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Weekday;
+
+    fn p(text: &str) -> Result<Checkin, UsageError> {
+        parse(&mut Args::new(text))
+    }
+
+    #[test]
+    fn every_part_is_optional_after_the_mention() {
+        let c = p("<@U2|ana>").unwrap();
+        assert!(!c.coffee && c.on.is_none() && c.notes.is_none());
+        let c = p("<@U2> coffee on tue talked about her kids").unwrap();
+        assert!(c.coffee);
+        assert_eq!(c.on, Some(DateSpec::Weekday(Weekday::Tue)));
+        assert_eq!(c.notes.as_deref(), Some("talked about her kids"));
+        let c = p("<@U2> on 3 days ago hiring freeze").unwrap();
+        assert_eq!(c.on, Some(DateSpec::DaysAgo(3)));
+        assert_eq!(c.notes.as_deref(), Some("hiring freeze"));
+    }
+
+    #[test]
+    fn on_followed_by_words_is_notes() {
+        let c = p("<@U2> on the migration plan").unwrap();
+        assert_eq!(c.on, None);
+        assert_eq!(c.notes.as_deref(), Some("on the migration plan"));
+    }
+
+    #[test]
+    fn impossible_dates_and_missing_mentions_are_refused() {
+        assert!(p("<@U2> on 2026-02-30").unwrap_err().problem.contains("not a date on the calendar"));
+        assert!(p("<@U2> on").unwrap_err().problem.contains("which date"));
+        assert!(p("ana").unwrap_err().problem.contains("`ana`"));
+        assert!(p("").is_err());
+    }
+}

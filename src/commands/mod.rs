@@ -1,0 +1,176 @@
+//! The `/peer` command: its text parsed once into a typed [`Command`], then run against the
+//! store with the clock passed in. Every transport (HTTP, Socket Mode, the console) comes here.
+//!
+//! Each subcommand's file owns its `USAGE` line, its parser and its behaviour; `/peer help`
+//! is built from those same constants so it cannot drift from the parser.
+
+mod add;
+mod args;
+mod cadence;
+mod checkin;
+mod help;
+mod map;
+mod remove;
+mod settings;
+mod snooze;
+
+use crate::domain::{DeliveryPrefs, Owner, Peer, UserId, nudge_at};
+use crate::error::{Result, UsageError};
+use crate::store::{Profile, Store};
+use args::Args;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+
+pub use add::Add;
+pub use cadence::SetCadence;
+pub use checkin::Checkin;
+pub use help::Help;
+pub use remove::Remove;
+pub use settings::Settings;
+pub use snooze::Snooze;
+
+/// A `/peer` invocation, fully parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Help(Help),
+    Add(Add),
+    Remove(Remove),
+    Map,
+    Checkin(Checkin),
+    Cadence(SetCadence),
+    Snooze(Snooze),
+    Settings(Settings),
+}
+
+/// Every subcommand's usage line, in help order.
+pub const ALL_USAGE: &str = "`/peer add @user [weekly|biweekly|monthly|every N weeks] [because …]` · \
+`/peer remove @user` · `/peer map` · `/peer checkin @user [coffee] [on <date>] [notes]` · \
+`/peer cadence @user <cadence>` · `/peer snooze @user <N days | until <date>>` · \
+`/peer settings [tz <zone>] [hours <HH-HH>] [days <mon-fri>]` · `/peer help [topic]`";
+
+impl Command {
+    /// Parses the text after `/peer`. Empty text is a request for help.
+    pub fn parse(text: &str) -> Result<Command, UsageError> {
+        let mut args = Args::new(text);
+        let Some(sub) = args.next_word() else {
+            return Ok(Command::Help(Help { topic: None }));
+        };
+        match sub.to_ascii_lowercase().as_str() {
+            "help" | "?" => help::parse(&mut args).map(Command::Help),
+            "add" => add::parse(&mut args).map(Command::Add),
+            "remove" | "rm" => remove::parse(&mut args).map(Command::Remove),
+            "map" | "list" => args.finish(map::USAGE).map(|_| Command::Map),
+            "checkin" | "check-in" => checkin::parse(&mut args).map(Command::Checkin),
+            "cadence" => cadence::parse(&mut args).map(Command::Cadence),
+            "snooze" => snooze::parse(&mut args).map(Command::Snooze),
+            "settings" => settings::parse(&mut args).map(Command::Settings),
+            _ => Err(UsageError::new(
+                format!("I don't know `/peer {}`.", args::free_text(sub)),
+                ALL_USAGE,
+            )),
+        }
+    }
+
+    /// Whether running this command changes nothing (so it can be answered from anywhere).
+    pub fn is_read_only(&self) -> bool {
+        matches!(self, Command::Help(_) | Command::Map) || matches!(self, Command::Settings(s) if s.is_show())
+    }
+
+    pub async fn run(&self, ctx: &Ctx<'_>) -> Result<Reply> {
+        match self {
+            Command::Help(h) => Ok(h.run()),
+            Command::Add(c) => c.run(ctx).await,
+            Command::Remove(c) => c.run(ctx).await,
+            Command::Map => map::run(ctx).await,
+            Command::Checkin(c) => c.run(ctx).await,
+            Command::Cadence(c) => c.run(ctx).await,
+            Command::Snooze(c) => c.run(ctx).await,
+            Command::Settings(c) => c.run(ctx).await,
+        }
+    }
+}
+
+/// Everything a command runs with: the store, who is asking, their preferences and the time.
+pub struct Ctx<'a> {
+    pub store: &'a Store,
+    pub owner: &'a Owner,
+    pub profile: &'a Profile,
+    pub now: DateTime<Utc>,
+}
+
+impl Ctx<'_> {
+    pub fn prefs(&self) -> DeliveryPrefs {
+        self.profile.prefs()
+    }
+
+    /// The asking user's calendar date.
+    pub fn today(&self) -> NaiveDate {
+        self.prefs().local_date(self.now)
+    }
+
+    /// When the scheduler should next look at `peer`, given its state now.
+    pub fn nudge_at(&self, peer: &Peer) -> DateTime<Utc> {
+        nudge_at(peer, &self.prefs(), None, self.now)
+    }
+
+    /// The peer, or a polite refusal if they are not on the map.
+    async fn require_peer(&self, who: &UserId, usage: &'static str) -> Result<Peer> {
+        match self.store.peer(self.owner, who).await? {
+            Some(p) => Ok(p),
+            None => Err(UsageError::new(
+                format!("{} is not on your map. Add them first with `/peer add {}`.", who.mention(), who.mention()),
+                usage,
+            )
+            .into()),
+        }
+    }
+}
+
+/// What the user sees in answer: Slack mrkdwn, shown only to them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub text: String,
+}
+
+impl Reply {
+    pub fn new(text: impl Into<String>) -> Self {
+        Reply { text: text.into() }
+    }
+}
+
+/// `today`, `tomorrow`, `Mon 7 Dec` (with the year when it is not this one).
+pub fn fmt_day(d: NaiveDate, today: NaiveDate) -> String {
+    match (d - today).num_days() {
+        0 => "today".into(),
+        1 => "tomorrow".into(),
+        -1 => "yesterday".into(),
+        _ if d.year() == today.year() => d.format("%a %-d %b").to_string(),
+        _ => d.format("%a %-d %b %Y").to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_text_is_help_and_unknown_words_are_refused_with_the_command_list() {
+        assert_eq!(Command::parse("  "), Ok(Command::Help(Help { topic: None })));
+        let e = Command::parse("frobnicate now").unwrap_err();
+        assert!(e.problem.contains("`/peer frobnicate`"));
+        assert_eq!(e.usage, ALL_USAGE);
+    }
+
+    #[test]
+    fn map_takes_no_arguments() {
+        assert_eq!(Command::parse("map"), Ok(Command::Map));
+        assert!(Command::parse("map please").unwrap_err().problem.contains("`please`"));
+    }
+
+    #[test]
+    fn days_print_relative_to_today() {
+        let today: NaiveDate = "2026-11-21".parse().unwrap();
+        assert_eq!(fmt_day(today, today), "today");
+        assert_eq!(fmt_day("2026-11-30".parse().unwrap(), today), "Mon 30 Nov");
+        assert_eq!(fmt_day("2027-01-04".parse().unwrap(), today), "Mon 4 Jan 2027");
+    }
+}

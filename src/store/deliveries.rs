@@ -1,0 +1,143 @@
+//! The outbox: every scheduled message is a row before it is sent.
+//!
+//! A claim inserts the row under its unique key (user, kind, key); only the pass whose insert
+//! succeeded sends. While sending, the row holds a lease (`status = 'sending'`, `next_attempt_at`
+//! = lease end); a process that dies mid-send leaves a lease that expires and is retried. A
+//! failed send goes back to `pending` with a later `next_attempt_at`.
+
+use super::{Result, Store, StoreError, instant, peers::set_nudges};
+use crate::domain::{Owner, TeamId, UserId};
+use chrono::{DateTime, Utc};
+
+/// A message about to be recorded and sent.
+pub struct DeliveryClaim<'a> {
+    pub owner: &'a Owner,
+    pub kind: &'a str,
+    pub key: &'a str,
+    /// The serialized notice; sealed at rest since it names peers and reasons.
+    pub payload: &'a str,
+    /// Peer nudge times that move when (and only when) this claim wins.
+    pub nudges: &'a [(UserId, DateTime<Utc>)],
+}
+
+/// A recorded message whose send is due (first attempt or retry).
+#[derive(Debug, Clone)]
+pub struct ClaimedDelivery {
+    pub id: i64,
+    pub owner: Owner,
+    pub kind: String,
+    pub key: String,
+    pub payload: String,
+    pub attempts: i64,
+}
+
+impl Store {
+    /// Records the message and takes the send lease. `None` when this message was already
+    /// recorded (by an earlier pass, another process or a previous run): nothing changes then.
+    pub async fn claim_delivery(
+        &self,
+        c: &DeliveryClaim<'_>,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<i64>> {
+        let mut tx = self.pool.begin().await?;
+        let id: Option<(i64,)> = sqlx::query_as(
+            "insert into delivery (team_id, user_id, kind, dedupe_key, payload_enc, status, attempts, \
+             next_attempt_at, created_at) values (?, ?, ?, ?, ?, 'sending', 1, ?, ?) \
+             on conflict (team_id, user_id, kind, dedupe_key) do nothing returning delivery_id",
+        )
+        .bind(c.owner.team.as_str())
+        .bind(c.owner.user.as_str())
+        .bind(c.kind)
+        .bind(c.key)
+        .bind(self.cipher.seal(c.payload))
+        .bind(instant(lease_until))
+        .bind(instant(now))
+        .fetch_optional(&mut *tx)
+        .await?;
+        if id.is_some() {
+            set_nudges(&mut tx, c.owner, c.nudges).await?;
+        }
+        tx.commit().await?;
+        Ok(id.map(|r| r.0))
+    }
+
+    pub async fn delivery_recorded(&self, owner: &Owner, kind: &str, key: &str) -> Result<bool> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "select delivery_id from delivery where team_id = ? and user_id = ? and kind = ? and dedupe_key = ?",
+        )
+        .bind(owner.team.as_str())
+        .bind(owner.user.as_str())
+        .bind(kind)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
+    pub async fn mark_sent(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query("update delivery set status = 'sent', sent_at = ?, last_error = null where delivery_id = ?")
+            .bind(instant(now))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Gives the lease back; the message is tried again from `next_at`.
+    pub async fn mark_retry(&self, id: i64, error: &str, next_at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("update delivery set status = 'pending', last_error = ?, next_attempt_at = ? where delivery_id = ?")
+            .bind(error)
+            .bind(instant(next_at))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Gives up on a message Slack will never accept (user gone, app uninstalled); the row and
+    /// its error stay for the operator to see.
+    pub async fn mark_failed(&self, id: i64, error: &str) -> Result<()> {
+        sqlx::query("update delivery set status = 'failed', last_error = ? where delivery_id = ?")
+            .bind(error)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Recorded messages whose (re)try time has come: failed attempts and expired leases.
+    pub async fn deliveries_to_retry(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<ClaimedDelivery>> {
+        let rows: Vec<(i64, String, String, String, String, Vec<u8>, i64)> = sqlx::query_as(
+            "select delivery_id, team_id, user_id, kind, dedupe_key, payload_enc, attempts from delivery \
+             where status in ('pending', 'sending') and next_attempt_at <= ? order by next_attempt_at limit ?",
+        )
+        .bind(instant(now))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, team, user, kind, key, payload, attempts)| {
+                let owner = match (TeamId::parse(&team), UserId::parse(&user)) {
+                    (Some(t), Some(u)) => Owner::new(t, u),
+                    _ => return Err(StoreError::Corrupt("delivery ids".into())),
+                };
+                Ok(ClaimedDelivery { id, owner, kind, key, payload: self.cipher.open(&payload)?, attempts })
+            })
+            .collect()
+    }
+
+    /// Takes the send lease on a recorded message for a retry; false if another pass has it.
+    pub async fn lease_retry(&self, id: i64, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<bool> {
+        let done = sqlx::query(
+            "update delivery set status = 'sending', attempts = attempts + 1, next_attempt_at = ? \
+             where delivery_id = ? and status in ('pending', 'sending') and next_attempt_at <= ?",
+        )
+        .bind(instant(lease_until))
+        .bind(id)
+        .bind(instant(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

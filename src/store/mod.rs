@@ -1,0 +1,89 @@
+//! Every SQL statement in Sideways lives under this module, named after the question it answers.
+//!
+//! Functions take domain values and return domain values; private text is sealed with the
+//! configured [`Cipher`] on the way in and opened on the way out, so nothing above this layer
+//! sees ciphertext and nothing below it sees plain text. Every query is scoped by `team_id`, and
+//! private rows by owner. The SQL avoids SQLite-only constructs where a portable form exists.
+
+mod deliveries;
+mod installations;
+mod peers;
+mod profiles;
+
+pub use deliveries::{ClaimedDelivery, DeliveryClaim};
+pub use peers::CheckinKind;
+pub use profiles::{Profile, TzSource};
+
+use crate::crypto::Cipher;
+use chrono::{DateTime, SubsecRound, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// What the store can fail with. Corrupt rows (undecryptable text, unknown enum values) are
+/// reported instead of being silently skipped.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+}
+
+impl From<crate::crypto::CryptoError> for StoreError {
+    fn from(e: crate::crypto::CryptoError) -> Self {
+        StoreError::Corrupt(e.to_string())
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The database plus the key for private text.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+    cipher: Cipher,
+}
+
+/// Instants are stored truncated to whole seconds so their text form sorts as time.
+fn instant(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.trunc_subsecs(0)
+}
+
+impl Store {
+    /// Opens (creating if missing) the SQLite database at `url`, in WAL mode with a busy
+    /// timeout so concurrent writers wait instead of failing with "database is locked", and
+    /// applies the migrations.
+    pub async fn connect(url: &str, cipher: Cipher) -> Result<Store> {
+        let opts = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Store { pool, cipher })
+    }
+
+    /// For tests and benches that bring their own pool (e.g. `#[sqlx::test]`).
+    pub async fn from_pool(pool: SqlitePool, cipher: Cipher) -> Result<Store> {
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Store { pool, cipher })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    fn seal_opt(&self, text: Option<&str>) -> Option<Vec<u8>> {
+        text.map(|t| self.cipher.seal(t))
+    }
+
+    fn open_opt(&self, sealed: Option<Vec<u8>>) -> Result<Option<String>> {
+        sealed.map(|s| self.cipher.open(&s)).transpose().map_err(Into::into)
+    }
+}

@@ -1,0 +1,212 @@
+//! Peer maps and the check-ins logged against them.
+
+use super::{Result, Store, StoreError, instant};
+use crate::domain::{Cadence, Owner, Peer, TeamId, UserId};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{Sqlite, Transaction};
+
+/// What kind of contact a check-in was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckinKind {
+    Checkin,
+    Coffee,
+}
+
+impl CheckinKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            CheckinKind::Checkin => "checkin",
+            CheckinKind::Coffee => "coffee",
+        }
+    }
+}
+
+type PeerRow = (String, Option<Vec<u8>>, String, NaiveDate, Option<NaiveDate>, Option<NaiveDate>);
+const PEER_COLUMNS: &str = "peer_id, reason_enc, cadence, added_on, last_contact_on, snoozed_until";
+
+pub(super) async fn set_nudges(
+    tx: &mut Transaction<'_, Sqlite>,
+    owner: &Owner,
+    nudges: &[(UserId, DateTime<Utc>)],
+) -> Result<()> {
+    for (peer, at) in nudges {
+        sqlx::query("update peer set nudge_at = ? where team_id = ? and owner_id = ? and peer_id = ?")
+            .bind(instant(*at))
+            .bind(owner.team.as_str())
+            .bind(owner.user.as_str())
+            .bind(peer.as_str())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    fn peer_from_row(&self, r: PeerRow) -> Result<Peer> {
+        let (peer_id, reason, cadence, added_on, last_contact, snoozed_until) = r;
+        Ok(Peer {
+            peer: UserId::parse(&peer_id).ok_or_else(|| StoreError::Corrupt("peer.peer_id".into()))?,
+            reason: self.open_opt(reason)?,
+            cadence: cadence.parse::<Cadence>().map_err(|_| StoreError::Corrupt("peer.cadence".into()))?,
+            added_on,
+            last_contact,
+            snoozed_until,
+        })
+    }
+
+    /// Puts a peer on the owner's map. Returns false, changing nothing, if they are already on it.
+    pub async fn add_peer(&self, owner: &Owner, p: &Peer, nudge_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<bool> {
+        let done = sqlx::query(
+            "insert into peer (team_id, owner_id, peer_id, reason_enc, cadence, added_on, last_contact_on, \
+             snoozed_until, nudge_at, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             on conflict (team_id, owner_id, peer_id) do nothing",
+        )
+        .bind(owner.team.as_str())
+        .bind(owner.user.as_str())
+        .bind(p.peer.as_str())
+        .bind(self.seal_opt(p.reason.as_deref()))
+        .bind(p.cadence.to_string())
+        .bind(p.added_on)
+        .bind(p.last_contact)
+        .bind(p.snoozed_until)
+        .bind(instant(nudge_at))
+        .bind(instant(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Takes a peer off the map; their past check-ins stay in the owner's history.
+    pub async fn remove_peer(&self, owner: &Owner, peer: &UserId) -> Result<bool> {
+        let done = sqlx::query("delete from peer where team_id = ? and owner_id = ? and peer_id = ?")
+            .bind(owner.team.as_str())
+            .bind(owner.user.as_str())
+            .bind(peer.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn peer(&self, owner: &Owner, peer: &UserId) -> Result<Option<Peer>> {
+        let row: Option<PeerRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "select {PEER_COLUMNS} from peer where team_id = ? and owner_id = ? and peer_id = ?"
+        )))
+        .bind(owner.team.as_str())
+        .bind(owner.user.as_str())
+        .bind(peer.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| self.peer_from_row(r)).transpose()
+    }
+
+    pub async fn peers_of(&self, owner: &Owner) -> Result<Vec<Peer>> {
+        let rows: Vec<PeerRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "select {PEER_COLUMNS} from peer where team_id = ? and owner_id = ? order by peer_id"
+        )))
+        .bind(owner.team.as_str())
+        .bind(owner.user.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(|r| self.peer_from_row(r)).collect()
+    }
+
+    /// Writes a peer's cadence, contact and snooze, and its recomputed nudge time.
+    pub async fn update_peer(&self, owner: &Owner, p: &Peer, nudge_at: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        update_peer_tx(&mut tx, owner, p, nudge_at).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Logs a contact and moves the peer's clock, in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_checkin(
+        &self,
+        owner: &Owner,
+        p: &Peer,
+        nudge_at: DateTime<Utc>,
+        held_on: NaiveDate,
+        kind: CheckinKind,
+        notes: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "insert into checkin (team_id, owner_id, peer_id, held_on, kind, notes_enc, created_at) \
+             values (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(owner.team.as_str())
+        .bind(owner.user.as_str())
+        .bind(p.peer.as_str())
+        .bind(held_on)
+        .bind(kind.as_str())
+        .bind(self.seal_opt(notes))
+        .bind(instant(now))
+        .execute(&mut *tx)
+        .await?;
+        update_peer_tx(&mut tx, owner, p, nudge_at).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// How many check-ins the owner has logged with a peer (all time).
+    pub async fn checkin_count(&self, owner: &Owner, peer: &UserId) -> Result<i64> {
+        let (n,): (i64,) =
+            sqlx::query_as("select count(*) from checkin where team_id = ? and owner_id = ? and peer_id = ?")
+                .bind(owner.team.as_str())
+                .bind(owner.user.as_str())
+                .bind(peer.as_str())
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(n)
+    }
+
+    /// Owners with at least one peer whose nudge time has come, at most `limit` of them, the
+    /// longest-waiting first. Reads only due rows, through `peer_by_nudge_at`.
+    pub async fn owners_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Owner>> {
+        let rows: Vec<(String, String, DateTime<Utc>)> = sqlx::query_as(
+            "select team_id, owner_id, min(nudge_at) as first from peer where nudge_at <= ? \
+             group by team_id, owner_id order by first limit ?",
+        )
+        .bind(instant(now))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(t, u, _)| match (TeamId::parse(&t), UserId::parse(&u)) {
+                (Some(t), Some(u)) => Ok(Owner::new(t, u)),
+                _ => Err(StoreError::Corrupt("peer owner ids".into())),
+            })
+            .collect()
+    }
+
+    /// Moves peers' nudge times (after a nudge went out, or when it must wait for a window).
+    pub async fn set_nudges(&self, owner: &Owner, nudges: &[(UserId, DateTime<Utc>)]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        set_nudges(&mut tx, owner, nudges).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn update_peer_tx(
+    tx: &mut Transaction<'_, Sqlite>,
+    owner: &Owner,
+    p: &Peer,
+    nudge_at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "update peer set cadence = ?, last_contact_on = ?, snoozed_until = ?, nudge_at = ? \
+         where team_id = ? and owner_id = ? and peer_id = ?",
+    )
+    .bind(p.cadence.to_string())
+    .bind(p.last_contact)
+    .bind(p.snoozed_until)
+    .bind(instant(nudge_at))
+    .bind(owner.team.as_str())
+    .bind(owner.user.as_str())
+    .bind(p.peer.as_str())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
