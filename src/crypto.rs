@@ -13,7 +13,9 @@ const NONCE_LEN: usize = 24;
 
 #[derive(Debug, Error)]
 pub enum CryptoError {
-    #[error("SIDEWAYS_ENCRYPTION_KEY must be 32 bytes, as 64 hex digits or base64 (try: openssl rand -base64 32)")]
+    #[error(
+        "SIDEWAYS_ENCRYPTION_KEY must be 32 bytes, as 64 hex digits or base64 (try: openssl rand -base64 32)"
+    )]
     BadKey,
     #[error("stored value could not be decrypted (wrong SIDEWAYS_ENCRYPTION_KEY?)")]
     Decrypt,
@@ -36,7 +38,9 @@ impl Cipher {
         let bytes = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
             hex::decode(text).map_err(|_| CryptoError::BadKey)?
         } else {
-            base64::engine::general_purpose::STANDARD.decode(text).map_err(|_| CryptoError::BadKey)?
+            base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .map_err(|_| CryptoError::BadKey)?
         };
         if bytes.len() != 32 {
             return Err(CryptoError::BadKey);
@@ -60,7 +64,10 @@ impl Cipher {
             return Err(CryptoError::Decrypt);
         }
         let nonce = XNonce::from_slice(&sealed[1..1 + NONCE_LEN]);
-        let plain = self.0.decrypt(nonce, &sealed[1 + NONCE_LEN..]).map_err(|_| CryptoError::Decrypt)?;
+        let plain = self
+            .0
+            .decrypt(nonce, &sealed[1 + NONCE_LEN..])
+            .map_err(|_| CryptoError::Decrypt)?;
         String::from_utf8(plain).map_err(|_| CryptoError::Decrypt)
     }
 }
@@ -77,20 +84,31 @@ mod tests {
         let sealed = c.seal("her kids are Ada and Linus");
         assert!(!sealed.windows(3).any(|w| w == b"Ada"));
         assert_eq!(c.open(&sealed).unwrap(), "her kids are Ada and Linus");
-        assert_ne!(c.seal("same"), c.seal("same"), "each value gets its own nonce");
+        assert_ne!(
+            c.seal("same"),
+            c.seal("same"),
+            "each value gets its own nonce"
+        );
     }
 
     #[test]
     fn another_key_cannot_open_it() {
         let a = Cipher::from_key_text(KEY).unwrap();
-        let b = Cipher::from_key_text(&base64::engine::general_purpose::STANDARD.encode([7u8; 32])).unwrap();
+        let b = Cipher::from_key_text(&base64::engine::general_purpose::STANDARD.encode([7u8; 32]))
+            .unwrap();
         assert!(b.open(&a.seal("secret")).is_err());
         assert!(a.open(b"short").is_err());
     }
 
     #[test]
     fn malformed_keys_are_refused() {
-        for k in ["", "abc", "zz", &"00".repeat(31), &base64::engine::general_purpose::STANDARD.encode([1u8; 16])] {
+        for k in [
+            "",
+            "abc",
+            "zz",
+            &"00".repeat(31),
+            &base64::engine::general_purpose::STANDARD.encode([1u8; 16]),
+        ] {
             assert!(Cipher::from_key_text(k).is_err(), "{k}");
         }
     }

@@ -18,7 +18,10 @@ pub struct UsageError {
 
 impl UsageError {
     pub fn new(problem: impl Into<String>, usage: &'static str) -> Self {
-        UsageError { problem: problem.into(), usage }
+        UsageError {
+            problem: problem.into(),
+            usage,
+        }
     }
 
     /// The ephemeral reply: the problem, then the right usage.

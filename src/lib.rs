@@ -10,9 +10,15 @@
 //! - [`console`]: the same commands and scheduler with the terminal in place of Slack.
 //! - [`app`], [`config`], [`crypto`], [`error`]: wiring, settings, encryption at rest, errors.
 
+pub mod app;
+pub mod commands;
+pub mod config;
+pub mod console;
 pub mod crypto;
 pub mod domain;
-pub mod store;
 pub mod error;
 pub mod messenger;
-pub mod commands;
+pub mod scheduler;
+pub mod slack;
+pub mod store;
+pub mod telemetry;

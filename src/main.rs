@@ -1,1 +1,91 @@
-fn main() {}
+//! The `sideways` binary: reads the settings, then serves, ticks or opens the console.
+
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+use sideways::config::Config;
+use tokio_util::sync::CancellationToken;
+
+/// A Slack bot that keeps an engineering leader's peer relationships warm before they need them.
+///
+/// Settings come from the environment (a .env file in the working directory is read too).
+#[derive(Parser)]
+#[command(name = "sideways", version)]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Serve Slack over HTTP (POST /slack/commands, /slack/interactions, /slack/events; GET /healthz)
+    /// with the scheduler running in the same process.
+    Serve,
+    /// Run one scheduler pass, printing one line per message sent (or that would be sent).
+    Tick {
+        /// The moment to run the pass for (RFC 3339), instead of now.
+        #[arg(long)]
+        now: Option<DateTime<Utc>>,
+        /// Show what would be sent; send and record nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Try every command locally, no Slack workspace needed; DMs print in the terminal.
+    Console {
+        /// Who you are in the console.
+        #[arg(long, default_value = "you")]
+        user: String,
+        /// The time zone "Slack" reports for console users.
+        #[arg(long)]
+        tz: Option<chrono_tz::Tz>,
+        /// Start the simulated clock here (RFC 3339) instead of now.
+        #[arg(long)]
+        now: Option<DateTime<Utc>>,
+    },
+}
+
+#[tokio::main]
+async fn main() {
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    sideways::telemetry::init();
+    if let Err(e) = run(cli).await {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    sideways::telemetry::install_crypto_provider();
+    let config = cli.config;
+    match cli.cmd {
+        Cmd::Serve => {
+            let state = sideways::app::production_state(&config, "serve", true).await?;
+            let server = sideways::app::Server::bind(&config, state).await?;
+            tracing::info!(addr = %server.addr, "serving Slack");
+            let shutdown = CancellationToken::new();
+            sideways::app::cancel_on_signal(shutdown.clone());
+            server.run(shutdown, true).await
+        }
+        Cmd::Tick { now, dry_run } => {
+            let state = sideways::app::production_state(&config, "tick", !dry_run).await?;
+            for line in
+                sideways::scheduler::tick(&state, now.unwrap_or_else(Utc::now), dry_run).await?
+            {
+                println!("{line}");
+            }
+            Ok(())
+        }
+        Cmd::Console { user, tz, now } => {
+            let store =
+                sideways::store::Store::connect(&config.database_url, config.cipher("console")?)
+                    .await?;
+            let console =
+                sideways::console::Console::new(store, &user, tz, now.unwrap_or_else(Utc::now))?;
+            console
+                .run(tokio::io::BufReader::new(tokio::io::stdin()))
+                .await
+        }
+    }
+}

@@ -70,15 +70,29 @@ impl Notice {
 pub fn due_line(i: &DueItem) -> String {
     let since = match i.last_contact {
         Some(_) => format!("last contact {} days ago", i.days_since),
-        None => format!("no contact logged since you added them {} days ago", i.days_since),
+        None => format!(
+            "no contact logged since you added them {} days ago",
+            i.days_since
+        ),
     };
-    let why = i.reason.as_deref().map(|r| format!(" _because {}_", escape_mrkdwn(r))).unwrap_or_default();
-    format!("{} ({}, {}): {since}.{why}", i.peer.mention(), i.cadence, i.warmth.label())
+    let why = i
+        .reason
+        .as_deref()
+        .map(|r| format!(" _because {}_", escape_mrkdwn(r)))
+        .unwrap_or_default();
+    format!(
+        "{} ({}, {}): {since}.{why}",
+        i.peer.mention(),
+        i.cadence,
+        i.warmth.label()
+    )
 }
 
 /// Escapes the three characters Slack's mrkdwn reserves, for user-typed text shown back.
 pub fn escape_mrkdwn(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Why a message could not be delivered, which decides what happens to it next.

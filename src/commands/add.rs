@@ -31,7 +31,10 @@ pub(super) fn parse(args: &mut Args) -> Result<Add, UsageError> {
     {
         let words = args.peek_words(3);
         let (c, used) = Cadence::parse_words(&words).ok_or_else(|| {
-            UsageError::new(format!("That cadence is not one I know: use {}.", Cadence::GRAMMAR), USAGE)
+            UsageError::new(
+                format!("That cadence is not one I know: use {}.", Cadence::GRAMMAR),
+                USAGE,
+            )
         })?;
         args.skip_words(used);
         cadence = Some(c);
@@ -41,7 +44,9 @@ pub(super) fn parse(args: &mut Args) -> Result<Add, UsageError> {
         None => {}
         Some(w) if w.eq_ignore_ascii_case("because") => {
             args.skip_words(1);
-            let why = args.rest().ok_or_else(|| UsageError::new("Because… what? Say why your year depends on them.", USAGE))?;
+            let why = args.rest().ok_or_else(|| {
+                UsageError::new("Because… what? Say why your year depends on them.", USAGE)
+            })?;
             reason = Some(bounded_text(why, MAX_REASON, "reason", USAGE)?);
         }
         Some(w) => {
@@ -50,16 +55,27 @@ pub(super) fn parse(args: &mut Args) -> Result<Add, UsageError> {
             } else {
                 " Start the reason with `because`.".into()
             };
-            return Err(UsageError::new(format!("I did not understand `{}`.{hint}", free_text(w)), USAGE));
+            return Err(UsageError::new(
+                format!("I did not understand `{}`.{hint}", free_text(w)),
+                USAGE,
+            ));
         }
     }
-    Ok(Add { peer, cadence, reason })
+    Ok(Add {
+        peer,
+        cadence,
+        reason,
+    })
 }
 
 impl Add {
     pub async fn run(&self, ctx: &Ctx<'_>) -> Result<Reply> {
         if self.peer == ctx.owner.user {
-            return Err(UsageError::new("That's you! Add the peers whose work your year depends on.", USAGE).into());
+            return Err(UsageError::new(
+                "That's you! Add the peers whose work your year depends on.",
+                USAGE,
+            )
+            .into());
         }
         let today = ctx.today();
         let peer = Peer {
@@ -70,7 +86,11 @@ impl Add {
             last_contact: None,
             snoozed_until: None,
         };
-        if !ctx.store.add_peer(ctx.owner, &peer, ctx.nudge_at(&peer), ctx.now).await? {
+        if !ctx
+            .store
+            .add_peer(ctx.owner, &peer, ctx.nudge_at(&peer), ctx.now)
+            .await?
+        {
             return Err(UsageError::new(
                 format!(
                     "{} is already on your map. Change the rhythm with `/peer cadence {} <cadence>`.",
@@ -137,18 +157,48 @@ mod tests {
                 reason: Some("her platform cut-over gates our launch".into())
             })
         );
-        assert_eq!(p("<@U2>"), Ok(Add { peer: u("U2"), cadence: None, reason: None }));
-        assert_eq!(p("<@U2> because R&amp;D").unwrap().reason.as_deref(), Some("R&D"));
+        assert_eq!(
+            p("<@U2>"),
+            Ok(Add {
+                peer: u("U2"),
+                cadence: None,
+                reason: None
+            })
+        );
+        assert_eq!(
+            p("<@U2> because R&amp;D").unwrap().reason.as_deref(),
+            Some("R&D")
+        );
     }
 
     #[test]
     fn bad_input_says_what_was_wrong() {
         assert!(p("").unwrap_err().problem.contains("Who?"));
         assert!(p("@ana").unwrap_err().problem.contains("`@ana`"));
-        assert!(p("<@U2> every 0 weeks").unwrap_err().problem.contains("cadence"));
-        assert!(p("<@U2> daily").unwrap_err().problem.contains("Cadences are"));
-        assert!(p("<@U2> weekly she matters").unwrap_err().problem.contains("because"));
+        assert!(
+            p("<@U2> every 0 weeks")
+                .unwrap_err()
+                .problem
+                .contains("cadence")
+        );
+        assert!(
+            p("<@U2> daily")
+                .unwrap_err()
+                .problem
+                .contains("Cadences are")
+        );
+        assert!(
+            p("<@U2> weekly she matters")
+                .unwrap_err()
+                .problem
+                .contains("because")
+        );
         assert!(p("<@U2> because").unwrap_err().problem.contains("Because"));
-        assert!(p(&format!("<@U2> because {}", "x".repeat(501))).unwrap_err().problem.contains("too long"));
+        assert!(
+            p(&format!("<@U2> because {}", "x".repeat(501)))
+                .unwrap_err()
+                .problem
+                .contains("too long")
+        );
     }
 }

@@ -40,10 +40,6 @@ impl<'a> Args<'a> {
         (!r.is_empty()).then_some(r)
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.rest.trim().is_empty()
-    }
-
     /// The mention that must come next.
     pub fn mention(&mut self, usage: &'static str) -> Result<UserId, UsageError> {
         match self.next_word() {
@@ -64,21 +60,34 @@ impl<'a> Args<'a> {
     pub fn finish(&mut self, usage: &'static str) -> Result<(), UsageError> {
         match self.rest() {
             None => Ok(()),
-            Some(junk) => Err(UsageError::new(format!("I did not understand `{}`.", free_text(junk)), usage)),
+            Some(junk) => Err(UsageError::new(
+                format!("I did not understand `{}`.", free_text(junk)),
+                usage,
+            )),
         }
     }
 }
 
 /// Free text as the user meant it: Slack escapes `&`, `<` and `>` in command text.
 pub(crate) fn free_text(s: &str) -> String {
-    s.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 /// Free text with a length limit, for notes and reasons.
-pub(crate) fn bounded_text(s: &str, max_chars: usize, what: &str, usage: &'static str) -> Result<String, UsageError> {
+pub(crate) fn bounded_text(
+    s: &str,
+    max_chars: usize,
+    what: &str,
+    usage: &'static str,
+) -> Result<String, UsageError> {
     let t = free_text(s);
     if t.chars().count() > max_chars {
-        return Err(UsageError::new(format!("That {what} is too long: keep it under {max_chars} characters."), usage));
+        return Err(UsageError::new(
+            format!("That {what} is too long: keep it under {max_chars} characters."),
+            usage,
+        ));
     }
     Ok(t)
 }
@@ -95,7 +104,7 @@ mod tests {
         assert_eq!(a.peek_words(2), vec!["weekly", "because"]);
         a.skip_words(2);
         assert_eq!(a.rest(), Some("a\nb"));
-        assert!(a.is_empty());
+        assert_eq!(a.next_word(), None);
     }
 
     #[test]

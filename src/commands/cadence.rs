@@ -21,7 +21,11 @@ pub(super) fn parse(args: &mut Args) -> Result<SetCadence, UsageError> {
     let (cadence, used) = Cadence::parse_words(&words).ok_or_else(|| match words.first() {
         None => UsageError::new(format!("Which cadence? Use {}.", Cadence::GRAMMAR), USAGE),
         Some(w) => UsageError::new(
-            format!("`{}` is not a cadence I know: use {}.", free_text(w), Cadence::GRAMMAR),
+            format!(
+                "`{}` is not a cadence I know: use {}.",
+                free_text(w),
+                Cadence::GRAMMAR
+            ),
             USAGE,
         ),
     })?;
@@ -34,7 +38,9 @@ impl SetCadence {
     pub async fn run(&self, ctx: &Ctx<'_>) -> Result<Reply> {
         let mut peer = ctx.require_peer(&self.peer, USAGE).await?;
         peer.cadence = self.cadence;
-        ctx.store.update_peer(ctx.owner, &peer, ctx.nudge_at(&peer)).await?;
+        ctx.store
+            .update_peer(ctx.owner, &peer, ctx.nudge_at(&peer))
+            .await?;
         Ok(Reply::new(format!(
             "{} is now {}. Next check-in due {}.",
             peer.peer.mention(),
@@ -52,8 +58,23 @@ mod tests {
     fn cadences_parse_and_junk_is_refused() {
         let c = parse(&mut Args::new("<@U2> every 4 weeks")).unwrap();
         assert_eq!(c.cadence, Cadence::Weeks(4));
-        assert!(parse(&mut Args::new("<@U2>")).unwrap_err().problem.contains("Which cadence"));
-        assert!(parse(&mut Args::new("<@U2> hourly")).unwrap_err().problem.contains("`hourly`"));
-        assert!(parse(&mut Args::new("<@U2> weekly please")).unwrap_err().problem.contains("`please`"));
+        assert!(
+            parse(&mut Args::new("<@U2>"))
+                .unwrap_err()
+                .problem
+                .contains("Which cadence")
+        );
+        assert!(
+            parse(&mut Args::new("<@U2> hourly"))
+                .unwrap_err()
+                .problem
+                .contains("`hourly`")
+        );
+        assert!(
+            parse(&mut Args::new("<@U2> weekly please"))
+                .unwrap_err()
+                .problem
+                .contains("`please`")
+        );
     }
 }

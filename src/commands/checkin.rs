@@ -23,7 +23,10 @@ pub struct Checkin {
 
 pub(super) fn parse(args: &mut Args) -> Result<Checkin, UsageError> {
     let peer = args.mention(USAGE)?;
-    let coffee = args.peek_words(1).first().is_some_and(|w| w.eq_ignore_ascii_case("coffee"));
+    let coffee = args
+        .peek_words(1)
+        .first()
+        .is_some_and(|w| w.eq_ignore_ascii_case("coffee"));
     if coffee {
         args.skip_words(1);
     }
@@ -37,12 +40,25 @@ pub(super) fn parse(args: &mut Args) -> Result<Checkin, UsageError> {
             }
             // "on the roadmap…" is notes, not a date.
             Ok(None) if words.len() > 1 => {}
-            Ok(None) => return Err(UsageError::new("On which date? e.g. `on yesterday` or `on 2026-11-03`.", USAGE)),
+            Ok(None) => {
+                return Err(UsageError::new(
+                    "On which date? e.g. `on yesterday` or `on 2026-11-03`.",
+                    USAGE,
+                ));
+            }
             Err(e) => return Err(UsageError::new(format!("{e}."), USAGE)),
         }
     }
-    let notes = args.rest().map(|n| bounded_text(n, MAX_NOTES, "note", USAGE)).transpose()?;
-    Ok(Checkin { peer, coffee, on, notes })
+    let notes = args
+        .rest()
+        .map(|n| bounded_text(n, MAX_NOTES, "note", USAGE))
+        .transpose()?;
+    Ok(Checkin {
+        peer,
+        coffee,
+        on,
+        notes,
+    })
 }
 
 impl Checkin {
@@ -51,7 +67,10 @@ impl Checkin {
         let held_on = self.on.map(|s| s.resolve_past(today)).unwrap_or(today);
         if held_on > today {
             return Err(UsageError::new(
-                format!("{} is in the future: log a check-in once it has happened.", fmt_day(held_on, today)),
+                format!(
+                    "{} is in the future: log a check-in once it has happened.",
+                    fmt_day(held_on, today)
+                ),
                 USAGE,
             )
             .into());
@@ -62,12 +81,32 @@ impl Checkin {
             peer.last_contact = Some(held_on);
         }
         peer.snoozed_until = None;
-        let kind = if self.coffee { CheckinKind::Coffee } else { CheckinKind::Checkin };
+        let kind = if self.coffee {
+            CheckinKind::Coffee
+        } else {
+            CheckinKind::Checkin
+        };
         ctx.store
-            .record_checkin(ctx.owner, &peer, ctx.nudge_at(&peer), held_on, kind, self.notes.as_deref(), ctx.now)
+            .record_checkin(
+                ctx.owner,
+                &peer,
+                ctx.nudge_at(&peer),
+                held_on,
+                kind,
+                self.notes.as_deref(),
+                ctx.now,
+            )
             .await?;
-        let what = if self.coffee { "a coffee" } else { "a check-in" };
-        let notes = if self.notes.is_some() { " with your notes" } else { "" };
+        let what = if self.coffee {
+            "a coffee"
+        } else {
+            "a check-in"
+        };
+        let notes = if self.notes.is_some() {
+            " with your notes"
+        } else {
+            ""
+        };
         Ok(Reply::new(format!(
             "Logged {what} with {} {}{notes}. Next check-in due {}.",
             self.peer.mention(),
@@ -108,7 +147,12 @@ mod tests {
 
     #[test]
     fn impossible_dates_and_missing_mentions_are_refused() {
-        assert!(p("<@U2> on 2026-02-30").unwrap_err().problem.contains("not a date on the calendar"));
+        assert!(
+            p("<@U2> on 2026-02-30")
+                .unwrap_err()
+                .problem
+                .contains("not a date on the calendar")
+        );
         assert!(p("<@U2> on").unwrap_err().problem.contains("which date"));
         assert!(p("ana").unwrap_err().problem.contains("`ana`"));
         assert!(p("").is_err());

@@ -1,7 +1,7 @@
 //! `/peer help [topic]`: the command list, or one subcommand explained.
 
 use super::args::{Args, free_text};
-use super::{ALL_USAGE, Reply, add, cadence, checkin, map, remove, settings, snooze};
+use super::{Reply, add, cadence, checkin, map, remove, settings, snooze};
 use crate::error::UsageError;
 
 pub const USAGE: &str = "`/peer help [add|remove|map|checkin|cadence|snooze|settings]`";
@@ -28,11 +28,16 @@ pub(super) fn parse(args: &mut Args) -> Result<Help, UsageError> {
         Some(w) => {
             let w = w.to_ascii_lowercase();
             let w = w.trim_start_matches('/');
-            let found = TOPICS.iter().find(|(name, ..)| *name == w || (w == "check-in" && *name == "checkin"));
+            let found = TOPICS
+                .iter()
+                .find(|(name, ..)| *name == w || (w == "check-in" && *name == "checkin"));
             match found {
                 Some((name, ..)) => Some(*name),
                 None => {
-                    return Err(UsageError::new(format!("There is no help on `{}`.", free_text(w)), USAGE));
+                    return Err(UsageError::new(
+                        format!("There is no help on `{}`.", free_text(w)),
+                        USAGE,
+                    ));
                 }
             }
         }
@@ -43,7 +48,10 @@ pub(super) fn parse(args: &mut Args) -> Result<Help, UsageError> {
 
 impl Help {
     pub fn run(&self) -> Reply {
-        match self.topic.and_then(|t| TOPICS.iter().find(|(name, ..)| *name == t)) {
+        match self
+            .topic
+            .and_then(|t| TOPICS.iter().find(|(name, ..)| *name == t))
+        {
             Some((_, usage, about)) => Reply::new(format!("{usage}\n{about}")),
             None => {
                 let mut text = String::from(
@@ -63,13 +71,17 @@ impl Help {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::ALL_USAGE;
 
     #[test]
     fn every_topic_has_help_and_the_overview_lists_them_all() {
         let all = Help { topic: None }.run().text;
         for (name, usage, _) in TOPICS {
             assert!(all.contains(usage), "{name} missing from help");
-            assert!(ALL_USAGE.contains(&usage[..usage.find(' ').unwrap_or(usage.len())]), "{name} missing from ALL_USAGE");
+            assert!(
+                ALL_USAGE.contains(&usage[..usage.find(' ').unwrap_or(usage.len())]),
+                "{name} missing from ALL_USAGE"
+            );
             let mut a = Args::new(name);
             assert_eq!(parse(&mut a).unwrap().topic, Some(*name));
         }

@@ -21,7 +21,10 @@ pub(super) async fn run(ctx: &Ctx<'_>) -> Result<Reply> {
         ));
     }
     peers.sort_by_key(|p| p.urgency_key(today));
-    let mut text = format!("*Your peer map* ({} active, only you can see this)\n", peers.len());
+    let mut text = format!(
+        "*Your peer map* ({} active, only you can see this)\n",
+        peers.len()
+    );
     for p in &peers {
         let icon = match p.warmth(today) {
             Warmth::Warm => ":large_green_circle:",

@@ -70,11 +70,6 @@ impl Command {
         }
     }
 
-    /// Whether running this command changes nothing (so it can be answered from anywhere).
-    pub fn is_read_only(&self) -> bool {
-        matches!(self, Command::Help(_) | Command::Map) || matches!(self, Command::Settings(s) if s.is_show())
-    }
-
     pub async fn run(&self, ctx: &Ctx<'_>) -> Result<Reply> {
         match self {
             Command::Help(h) => Ok(h.run()),
@@ -117,7 +112,11 @@ impl Ctx<'_> {
         match self.store.peer(self.owner, who).await? {
             Some(p) => Ok(p),
             None => Err(UsageError::new(
-                format!("{} is not on your map. Add them first with `/peer add {}`.", who.mention(), who.mention()),
+                format!(
+                    "{} is not on your map. Add them first with `/peer add {}`.",
+                    who.mention(),
+                    who.mention()
+                ),
                 usage,
             )
             .into()),
@@ -154,7 +153,10 @@ mod tests {
 
     #[test]
     fn empty_text_is_help_and_unknown_words_are_refused_with_the_command_list() {
-        assert_eq!(Command::parse("  "), Ok(Command::Help(Help { topic: None })));
+        assert_eq!(
+            Command::parse("  "),
+            Ok(Command::Help(Help { topic: None }))
+        );
         let e = Command::parse("frobnicate now").unwrap_err();
         assert!(e.problem.contains("`/peer frobnicate`"));
         assert_eq!(e.usage, ALL_USAGE);
@@ -163,7 +165,12 @@ mod tests {
     #[test]
     fn map_takes_no_arguments() {
         assert_eq!(Command::parse("map"), Ok(Command::Map));
-        assert!(Command::parse("map please").unwrap_err().problem.contains("`please`"));
+        assert!(
+            Command::parse("map please")
+                .unwrap_err()
+                .problem
+                .contains("`please`")
+        );
     }
 
     #[test]
@@ -171,6 +178,9 @@ mod tests {
         let today: NaiveDate = "2026-11-21".parse().unwrap();
         assert_eq!(fmt_day(today, today), "today");
         assert_eq!(fmt_day("2026-11-30".parse().unwrap(), today), "Mon 30 Nov");
-        assert_eq!(fmt_day("2027-01-04".parse().unwrap(), today), "Mon 4 Jan 2027");
+        assert_eq!(
+            fmt_day("2027-01-04".parse().unwrap(), today),
+            "Mon 4 Jan 2027"
+        );
     }
 }

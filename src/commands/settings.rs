@@ -44,13 +44,24 @@ pub(super) fn parse(args: &mut Args) -> Result<Settings, UsageError> {
             "days" if s.days.is_none() => {
                 let v = value.ok_or_else(missing)?;
                 s.days = Some(WeekdaySet::parse(v).ok_or_else(|| {
-                    UsageError::new(format!("`{}` is not a set of days: use e.g. `mon-fri` or `mon,wed,fri`.", free_text(v)), USAGE)
+                    UsageError::new(
+                        format!(
+                            "`{}` is not a set of days: use e.g. `mon-fri` or `mon,wed,fri`.",
+                            free_text(v)
+                        ),
+                        USAGE,
+                    )
                 })?);
             }
             "tz" | "timezone" | "hours" | "days" => {
                 return Err(UsageError::new(format!("`{key_l}` is given twice."), USAGE));
             }
-            _ => return Err(UsageError::new(format!("I did not understand `{}`.", free_text(key)), USAGE)),
+            _ => {
+                return Err(UsageError::new(
+                    format!("I did not understand `{}`.", free_text(key)),
+                    USAGE,
+                ));
+            }
         }
     }
     Ok(s)
@@ -78,14 +89,20 @@ impl Settings {
                 .iter()
                 .map(|p| (p.peer.clone(), nudge_at(p, &prefs, None, ctx.now)))
                 .collect();
-            ctx.store.save_settings(ctx.owner, self.tz, self.hours, self.days, &nudges).await?;
+            ctx.store
+                .save_settings(ctx.owner, self.tz, self.hours, self.days, &nudges)
+                .await?;
         }
         let zone = match (ctx.profile.tz.is_some() || self.tz.is_some(), tz_source) {
             (false, _) => format!("{} (not known from Slack yet)", prefs.tz.name()),
             (true, Some(TzSource::User)) => format!("{} (set by you)", prefs.tz.name()),
             (true, _) => format!("{} (from Slack)", prefs.tz.name()),
         };
-        let head = if self.is_show() { "Your settings" } else { "Saved. Your settings" };
+        let head = if self.is_show() {
+            "Your settings"
+        } else {
+            "Saved. Your settings"
+        };
         Ok(Reply::new(format!(
             "{head}: nudges arrive {}, {}, time zone {zone}.",
             prefs.days, prefs.hours
@@ -112,11 +129,21 @@ mod tests {
 
     #[test]
     fn bad_values_are_named() {
-        assert!(p("tz Mars/Olympus").unwrap_err().problem.contains("`Mars/Olympus`"));
+        assert!(
+            p("tz Mars/Olympus")
+                .unwrap_err()
+                .problem
+                .contains("`Mars/Olympus`")
+        );
         assert!(p("hours 17-9").unwrap_err().problem.contains("`17-9`"));
         assert!(p("days someday").unwrap_err().problem.contains("`someday`"));
         assert!(p("tz").unwrap_err().problem.contains("needs a value"));
-        assert!(p("hours 9-17 hours 8-16").unwrap_err().problem.contains("twice"));
+        assert!(
+            p("hours 9-17 hours 8-16")
+                .unwrap_err()
+                .problem
+                .contains("twice")
+        );
         assert!(p("colour blue").unwrap_err().problem.contains("`colour`"));
     }
 }

@@ -28,13 +28,23 @@ pub(super) fn parse(args: &mut Args) -> Result<Snooze, UsageError> {
     let peer = args.mention(USAGE)?;
     let words = args.peek_words(3);
     let for_ = match words.as_slice() {
-        [] => return Err(UsageError::new("For how long? e.g. `3 days` or `until 2026-12-01`.", USAGE)),
+        [] => {
+            return Err(UsageError::new(
+                "For how long? e.g. `3 days` or `until 2026-12-01`.",
+                USAGE,
+            ));
+        }
         [until, rest @ ..] if until.eq_ignore_ascii_case("until") => match parse_date_spec(rest) {
             Ok(Some((spec, used))) => {
                 args.skip_words(1 + used);
                 SnoozeFor::Until(spec)
             }
-            Ok(None) => return Err(UsageError::new("Until when? e.g. `until 2026-12-01` or `until monday`.", USAGE)),
+            Ok(None) => {
+                return Err(UsageError::new(
+                    "Until when? e.g. `until 2026-12-01` or `until monday`.",
+                    USAGE,
+                ));
+            }
             Err(e) => return Err(UsageError::new(format!("{e}."), USAGE)),
         },
         [n, unit, ..] if n.parse::<u32>().is_ok() => {
@@ -42,15 +52,28 @@ pub(super) fn parse(args: &mut Args) -> Result<Snooze, UsageError> {
             let days = match unit.to_ascii_lowercase().as_str() {
                 "day" | "days" => n,
                 "week" | "weeks" => n.saturating_mul(7),
-                _ => return Err(UsageError::new(format!("`{}` is not days or weeks.", free_text(unit)), USAGE)),
+                _ => {
+                    return Err(UsageError::new(
+                        format!("`{}` is not days or weeks.", free_text(unit)),
+                        USAGE,
+                    ));
+                }
             };
             if days == 0 || days > MAX_DAYS {
-                return Err(UsageError::new(format!("Snooze for 1 to {MAX_DAYS} days."), USAGE));
+                return Err(UsageError::new(
+                    format!("Snooze for 1 to {MAX_DAYS} days."),
+                    USAGE,
+                ));
             }
             args.skip_words(2);
             SnoozeFor::Days(days)
         }
-        [w, ..] => return Err(UsageError::new(format!("I did not understand `{}`.", free_text(w)), USAGE)),
+        [w, ..] => {
+            return Err(UsageError::new(
+                format!("I did not understand `{}`.", free_text(w)),
+                USAGE,
+            ));
+        }
     };
     args.finish(USAGE)?;
     Ok(Snooze { peer, for_ })
@@ -64,14 +87,25 @@ impl Snooze {
             SnoozeFor::Until(spec) => spec.resolve_future(today),
         };
         if until <= today {
-            return Err(UsageError::new(format!("{} has already come: pick a later date.", fmt_day(until, today)), USAGE).into());
+            return Err(UsageError::new(
+                format!(
+                    "{} has already come: pick a later date.",
+                    fmt_day(until, today)
+                ),
+                USAGE,
+            )
+            .into());
         }
         if (until - today).num_days() > i64::from(MAX_DAYS) {
-            return Err(UsageError::new(format!("Snooze for at most {MAX_DAYS} days."), USAGE).into());
+            return Err(
+                UsageError::new(format!("Snooze for at most {MAX_DAYS} days."), USAGE).into(),
+            );
         }
         let mut peer = ctx.require_peer(&self.peer, USAGE).await?;
         peer.snoozed_until = Some(until);
-        ctx.store.update_peer(ctx.owner, &peer, ctx.nudge_at(&peer)).await?;
+        ctx.store
+            .update_peer(ctx.owner, &peer, ctx.nudge_at(&peer))
+            .await?;
         Ok(Reply::new(format!(
             "Snoozed {} until {}. Next nudge no earlier than {}.",
             peer.peer.mention(),
@@ -102,7 +136,17 @@ mod tests {
 
     #[test]
     fn bad_lengths_are_refused() {
-        for bad in ["<@U2>", "<@U2> 0 days", "<@U2> 400 days", "<@U2> 3 fortnights", "<@U2> forever", "<@U2> until", "<@U2> until 2026-02-31", "<@U2> 3 days extra", "<@U2> 4294967295 weeks"] {
+        for bad in [
+            "<@U2>",
+            "<@U2> 0 days",
+            "<@U2> 400 days",
+            "<@U2> 3 fortnights",
+            "<@U2> forever",
+            "<@U2> until",
+            "<@U2> until 2026-02-31",
+            "<@U2> 3 days extra",
+            "<@U2> 4294967295 weeks",
+        ] {
             assert!(p(bad).is_err(), "{bad}");
         }
     }

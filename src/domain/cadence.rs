@@ -19,7 +19,9 @@ impl Cadence {
     pub fn after(self, from: NaiveDate, n: u32) -> NaiveDate {
         match self {
             Cadence::Weeks(w) => from + chrono::Days::new(u64::from(w) * 7 * u64::from(n)),
-            Cadence::Monthly => from.checked_add_months(Months::new(n)).unwrap_or(NaiveDate::MAX),
+            Cadence::Monthly => from
+                .checked_add_months(Months::new(n))
+                .unwrap_or(NaiveDate::MAX),
         }
     }
 
@@ -41,11 +43,17 @@ impl Cadence {
             "every" => {
                 let n = words.get(1)?;
                 let unit = words.get(2)?.to_ascii_lowercase();
-                let n = if n.eq_ignore_ascii_case("other") { 2 } else { n.parse::<u8>().ok()? };
+                let n = if n.eq_ignore_ascii_case("other") {
+                    2
+                } else {
+                    n.parse::<u8>().ok()?
+                };
                 match unit.as_str() {
                     "week" if n == 1 => Some((Cadence::Weeks(1), 3)),
                     "weeks" if (1..=Self::MAX_WEEKS).contains(&n) => Some((Cadence::Weeks(n), 3)),
-                    "week" if words[1].eq_ignore_ascii_case("other") => Some((Cadence::Weeks(2), 3)),
+                    "week" if words[1].eq_ignore_ascii_case("other") => {
+                        Some((Cadence::Weeks(2), 3))
+                    }
                     _ => None,
                 }
             }
@@ -95,7 +103,13 @@ mod tests {
 
     #[test]
     fn every_cadence_round_trips_through_its_display_form() {
-        for c in [Cadence::Weeks(1), Cadence::Weeks(2), Cadence::Weeks(3), Cadence::Weeks(52), Cadence::Monthly] {
+        for c in [
+            Cadence::Weeks(1),
+            Cadence::Weeks(2),
+            Cadence::Weeks(3),
+            Cadence::Weeks(52),
+            Cadence::Monthly,
+        ] {
             assert_eq!(c.to_string().parse::<Cadence>(), Ok(c));
         }
     }
@@ -110,7 +124,17 @@ mod tests {
 
     #[test]
     fn nonsense_cadences_are_refused() {
-        for s in ["every 0 weeks", "every 53 weeks", "every -1 weeks", "every 3 days", "every", "daily", "every 3", "every x weeks", "every 2 week"] {
+        for s in [
+            "every 0 weeks",
+            "every 53 weeks",
+            "every -1 weeks",
+            "every 3 days",
+            "every",
+            "daily",
+            "every 3",
+            "every x weeks",
+            "every 2 week",
+        ] {
             assert!(s.parse::<Cadence>().is_err(), "{s}");
         }
     }

@@ -25,7 +25,15 @@ pub enum DateError {
 
 /// `mon`, `tues`, `Thursday`…: any prefix of a weekday's name of at least three letters.
 pub(crate) fn weekday_from_word(word: &str) -> Option<Weekday> {
-    const FULL: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+    const FULL: [&str; 7] = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
     let w = word.to_ascii_lowercase();
     if w.len() < 3 {
         return None;
@@ -52,16 +60,21 @@ pub fn parse_date_spec(words: &[&str]) -> Result<Option<(DateSpec, usize)>, Date
         _ if looks_like_iso(first) => {
             return match NaiveDate::parse_from_str(first, "%Y-%m-%d") {
                 Ok(d) if first.len() == 10 => Ok(Some((DateSpec::On(d), 1))),
-                _ if first.len() == 10 && first.matches('-').count() == 2 => Err(DateError::NoSuchDate(first.to_string())),
+                _ if first.len() == 10 && first.matches('-').count() == 2 => {
+                    Err(DateError::NoSuchDate(first.to_string()))
+                }
                 _ => Err(DateError::Unreadable(first.to_string())),
             };
         }
         _ => {
             if let Some(day) = weekday_from_word(first) {
                 DateSpec::Weekday(day)
-            } else if let (Ok(n), Some(unit), Some(ago)) = (first.parse::<u32>(), words.get(1), words.get(2)) {
+            } else if let (Ok(n), Some(unit), Some(ago)) =
+                (first.parse::<u32>(), words.get(1), words.get(2))
+            {
                 let unit = unit.to_ascii_lowercase();
-                if ago.eq_ignore_ascii_case("ago") && (unit == "days" || unit == "day") && n <= 3650 {
+                if ago.eq_ignore_ascii_case("ago") && (unit == "days" || unit == "day") && n <= 3650
+                {
                     return Ok(Some((DateSpec::DaysAgo(n), 3)));
                 }
                 return Ok(None);
@@ -78,7 +91,8 @@ impl DateSpec {
     pub fn resolve_past(self, today: NaiveDate) -> NaiveDate {
         match self {
             DateSpec::Weekday(w) => {
-                let back = (today.weekday().num_days_from_monday() + 7 - w.num_days_from_monday()) % 7;
+                let back =
+                    (today.weekday().num_days_from_monday() + 7 - w.num_days_from_monday()) % 7;
                 today - Days::new(u64::from(back))
             }
             other => other.resolve_common(today),
@@ -89,7 +103,8 @@ impl DateSpec {
     pub fn resolve_future(self, today: NaiveDate) -> NaiveDate {
         match self {
             DateSpec::Weekday(w) => {
-                let ahead = (w.num_days_from_monday() + 7 - today.weekday().num_days_from_monday()) % 7;
+                let ahead =
+                    (w.num_days_from_monday() + 7 - today.weekday().num_days_from_monday()) % 7;
                 today + Days::new(u64::from(if ahead == 0 { 7 } else { ahead }))
             }
             other => other.resolve_common(today),
@@ -123,10 +138,22 @@ mod tests {
 
     #[test]
     fn iso_dates_parse_and_impossible_ones_are_named() {
-        assert_eq!(parse("2026-11-03 notes"), Ok(Some((DateSpec::On(d("2026-11-03")), 1))));
-        assert_eq!(parse("2026-02-30"), Err(DateError::NoSuchDate("2026-02-30".into())));
-        assert_eq!(parse("2026-13-01"), Err(DateError::NoSuchDate("2026-13-01".into())));
-        assert_eq!(parse("2026-1-1"), Err(DateError::Unreadable("2026-1-1".into())));
+        assert_eq!(
+            parse("2026-11-03 notes"),
+            Ok(Some((DateSpec::On(d("2026-11-03")), 1)))
+        );
+        assert_eq!(
+            parse("2026-02-30"),
+            Err(DateError::NoSuchDate("2026-02-30".into()))
+        );
+        assert_eq!(
+            parse("2026-13-01"),
+            Err(DateError::NoSuchDate("2026-13-01".into()))
+        );
+        assert_eq!(
+            parse("2026-1-1"),
+            Err(DateError::Unreadable("2026-1-1".into()))
+        );
     }
 
     #[test]
@@ -134,7 +161,10 @@ mod tests {
         assert_eq!(parse("yesterday"), Ok(Some((DateSpec::Yesterday, 1))));
         assert_eq!(parse("3 days ago"), Ok(Some((DateSpec::DaysAgo(3), 3))));
         assert_eq!(parse("Tue"), Ok(Some((DateSpec::Weekday(Weekday::Tue), 1))));
-        assert_eq!(parse("wednesday"), Ok(Some((DateSpec::Weekday(Weekday::Wed), 1))));
+        assert_eq!(
+            parse("wednesday"),
+            Ok(Some((DateSpec::Weekday(Weekday::Wed), 1)))
+        );
     }
 
     #[test]
@@ -147,10 +177,22 @@ mod tests {
     #[test]
     fn weekdays_resolve_backwards_for_the_past_and_forwards_for_the_future() {
         let saturday = d("2026-11-21");
-        assert_eq!(DateSpec::Weekday(Weekday::Tue).resolve_past(saturday), d("2026-11-17"));
-        assert_eq!(DateSpec::Weekday(Weekday::Sat).resolve_past(saturday), saturday);
-        assert_eq!(DateSpec::Weekday(Weekday::Tue).resolve_future(saturday), d("2026-11-24"));
-        assert_eq!(DateSpec::Weekday(Weekday::Sat).resolve_future(saturday), d("2026-11-28"));
+        assert_eq!(
+            DateSpec::Weekday(Weekday::Tue).resolve_past(saturday),
+            d("2026-11-17")
+        );
+        assert_eq!(
+            DateSpec::Weekday(Weekday::Sat).resolve_past(saturday),
+            saturday
+        );
+        assert_eq!(
+            DateSpec::Weekday(Weekday::Tue).resolve_future(saturday),
+            d("2026-11-24")
+        );
+        assert_eq!(
+            DateSpec::Weekday(Weekday::Sat).resolve_future(saturday),
+            d("2026-11-28")
+        );
         assert_eq!(DateSpec::DaysAgo(3).resolve_past(saturday), d("2026-11-18"));
     }
 }

@@ -103,7 +103,8 @@ impl WorkingHours {
         let (a, b) = s.split_once('-')?;
         let hour = |t: &str| -> Option<u8> {
             let t = t.strip_suffix(":00").unwrap_or(t);
-            (!t.is_empty() && t.len() <= 2 && t.bytes().all(|c| c.is_ascii_digit())).then(|| t.parse().ok())?
+            (!t.is_empty() && t.len() <= 2 && t.bytes().all(|c| c.is_ascii_digit()))
+                .then(|| t.parse().ok())?
         };
         Self::new(hour(a)?, hour(b)?)
     }
@@ -125,15 +126,24 @@ pub struct DeliveryPrefs {
 
 impl Default for DeliveryPrefs {
     fn default() -> Self {
-        DeliveryPrefs { tz: Tz::UTC, hours: WorkingHours::DEFAULT, days: WeekdaySet::MON_FRI }
+        DeliveryPrefs {
+            tz: Tz::UTC,
+            hours: WorkingHours::DEFAULT,
+            days: WeekdaySet::MON_FRI,
+        }
     }
 }
 
 /// The first real instant at or after the local wall-clock time `date hour:00` (a time skipped by
 /// a DST jump resolves to the moment the clocks jump to).
 fn local_instant(tz: Tz, date: NaiveDate, hour: u8) -> DateTime<Utc> {
-    let (date, hour) = if hour >= 24 { (date + Days::new(1), 0) } else { (date, hour) };
-    let mut t = date.and_time(NaiveTime::from_hms_opt(u32::from(hour), 0, 0).unwrap_or(NaiveTime::MIN));
+    let (date, hour) = if hour >= 24 {
+        (date + Days::new(1), 0)
+    } else {
+        (date, hour)
+    };
+    let mut t =
+        date.and_time(NaiveTime::from_hms_opt(u32::from(hour), 0, 0).unwrap_or(NaiveTime::MIN));
     for _ in 0..48 {
         if let Some(dt) = tz.from_local_datetime(&t).earliest() {
             return dt.with_timezone(&Utc);
@@ -189,29 +199,44 @@ mod tests {
     }
 
     fn prefs(tz: &str) -> DeliveryPrefs {
-        DeliveryPrefs { tz: tz.parse().unwrap(), ..DeliveryPrefs::default() }
+        DeliveryPrefs {
+            tz: tz.parse().unwrap(),
+            ..DeliveryPrefs::default()
+        }
     }
 
     #[test]
     fn inside_the_window_is_now() {
         let p = prefs("Europe/Paris");
         // Monday 2026-11-23 10:00 Paris = 09:00Z
-        assert_eq!(p.next_working_instant(utc("2026-11-23T09:00:00Z")), utc("2026-11-23T09:00:00Z"));
+        assert_eq!(
+            p.next_working_instant(utc("2026-11-23T09:00:00Z")),
+            utc("2026-11-23T09:00:00Z")
+        );
     }
 
     #[test]
     fn before_hours_waits_for_the_start_of_the_day() {
         let p = prefs("America/New_York");
         // Monday 06:00 New York (EST, -5) -> 09:00 local = 14:00Z
-        assert_eq!(p.next_working_instant(utc("2026-11-23T11:00:00Z")), utc("2026-11-23T14:00:00Z"));
+        assert_eq!(
+            p.next_working_instant(utc("2026-11-23T11:00:00Z")),
+            utc("2026-11-23T14:00:00Z")
+        );
     }
 
     #[test]
     fn friday_evening_rolls_to_monday_morning() {
         let p = prefs("Europe/London");
-        assert_eq!(p.next_working_instant(utc("2026-11-27T18:30:00Z")), utc("2026-11-30T09:00:00Z"));
+        assert_eq!(
+            p.next_working_instant(utc("2026-11-27T18:30:00Z")),
+            utc("2026-11-30T09:00:00Z")
+        );
         // Saturday midnight too.
-        assert_eq!(p.next_working_instant(utc("2026-11-28T00:00:00Z")), utc("2026-11-30T09:00:00Z"));
+        assert_eq!(
+            p.next_working_instant(utc("2026-11-28T00:00:00Z")),
+            utc("2026-11-30T09:00:00Z")
+        );
     }
 
     #[test]
@@ -219,9 +244,15 @@ mod tests {
         let p = prefs("America/New_York");
         // Friday 2026-03-06 18:00 EST; the clocks spring forward on Sunday 03-08.
         // Monday 09:00 EDT is 13:00Z, not 14:00Z.
-        assert_eq!(p.next_working_instant(utc("2026-03-06T23:00:00Z")), utc("2026-03-09T13:00:00Z"));
+        assert_eq!(
+            p.next_working_instant(utc("2026-03-06T23:00:00Z")),
+            utc("2026-03-09T13:00:00Z")
+        );
         // And back in the autumn: Friday 2026-10-30 evening EDT -> Monday 11-02 09:00 EST = 14:00Z.
-        assert_eq!(p.next_working_instant(utc("2026-10-30T22:00:00Z")), utc("2026-11-02T14:00:00Z"));
+        assert_eq!(
+            p.next_working_instant(utc("2026-10-30T22:00:00Z")),
+            utc("2026-11-02T14:00:00Z")
+        );
     }
 
     #[test]
@@ -232,7 +263,10 @@ mod tests {
             days: WeekdaySet::parse("sun").unwrap(),
         };
         // 2026-03-08 02:00 does not exist in New York; 03:00 EDT = 07:00Z.
-        assert_eq!(p.next_working_instant(utc("2026-03-08T05:00:00Z")), utc("2026-03-08T07:00:00Z"));
+        assert_eq!(
+            p.next_working_instant(utc("2026-03-08T05:00:00Z")),
+            utc("2026-03-08T07:00:00Z")
+        );
     }
 
     #[test]
@@ -243,7 +277,10 @@ mod tests {
             days: WeekdaySet::parse("sun-thu").unwrap(),
         };
         // Friday 2026-11-27 11:00 Tokyo (02:00Z) is not a working day -> Sunday 11-29 10:00 = 01:00Z.
-        assert_eq!(p.next_working_instant(utc("2026-11-27T02:00:00Z")), utc("2026-11-29T01:00:00Z"));
+        assert_eq!(
+            p.next_working_instant(utc("2026-11-27T02:00:00Z")),
+            utc("2026-11-29T01:00:00Z")
+        );
         assert!(!p.is_working(utc("2026-11-27T02:00:00Z")));
     }
 
@@ -252,7 +289,9 @@ mod tests {
         assert_eq!(WorkingHours::parse("9-17"), WorkingHours::new(9, 17));
         assert_eq!(WorkingHours::parse("08:00-16:00"), WorkingHours::new(8, 16));
         assert_eq!(WorkingHours::parse("0-24"), WorkingHours::new(0, 24));
-        for bad in ["17-9", "9-9", "9-25", "9", "a-b", "-5-6", "9-17-18", "123-4"] {
+        for bad in [
+            "17-9", "9-9", "9-25", "9", "a-b", "-5-6", "9-17-18", "123-4",
+        ] {
             assert!(WorkingHours::parse(bad).is_none(), "{bad}");
         }
     }
@@ -260,10 +299,22 @@ mod tests {
     #[test]
     fn day_sets_parse_and_print_compactly() {
         assert_eq!(WeekdaySet::parse("mon-fri"), Some(WeekdaySet::MON_FRI));
-        assert_eq!(WeekdaySet::parse("Monday-Friday"), Some(WeekdaySet::MON_FRI));
-        assert_eq!(WeekdaySet::parse("mon,wed,fri").unwrap().to_string(), "mon,wed,fri");
-        assert_eq!(WeekdaySet::parse("sun-tue").unwrap().to_string(), "mon,tue,sun");
-        assert_eq!(WeekdaySet::parse("mon-sun").unwrap().to_string(), "every day");
+        assert_eq!(
+            WeekdaySet::parse("Monday-Friday"),
+            Some(WeekdaySet::MON_FRI)
+        );
+        assert_eq!(
+            WeekdaySet::parse("mon,wed,fri").unwrap().to_string(),
+            "mon,wed,fri"
+        );
+        assert_eq!(
+            WeekdaySet::parse("sun-tue").unwrap().to_string(),
+            "mon,tue,sun"
+        );
+        assert_eq!(
+            WeekdaySet::parse("mon-sun").unwrap().to_string(),
+            "every day"
+        );
         assert_eq!(WeekdaySet::parse("tue-thu").unwrap().to_string(), "tue-thu");
         for bad in ["", "funday", "mon-", "mo"] {
             assert!(WeekdaySet::parse(bad).is_none(), "{bad}");

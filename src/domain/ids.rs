@@ -6,11 +6,14 @@ use std::fmt;
 fn is_slack_id(s: &str, prefixes: &[char]) -> bool {
     (2..=32).contains(&s.len())
         && s.starts_with(prefixes)
-        && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 /// A workspace (`team_id`). Every row of user data is scoped by one.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct TeamId(String);
 
 impl TeamId {
@@ -30,7 +33,9 @@ impl fmt::Display for TeamId {
 }
 
 /// A Slack user (`U…` or `W…` on Enterprise Grid).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct UserId(String);
 
 impl UserId {
@@ -67,13 +72,26 @@ mod tests {
 
     #[test]
     fn mentions_parse_with_and_without_a_label() {
-        assert_eq!(UserId::from_mention("<@U024BE7LH|ann>").unwrap().as_str(), "U024BE7LH");
+        assert_eq!(
+            UserId::from_mention("<@U024BE7LH|ann>").unwrap().as_str(),
+            "U024BE7LH"
+        );
         assert_eq!(UserId::from_mention("<@W0123>").unwrap().as_str(), "W0123");
     }
 
     #[test]
     fn things_that_are_not_user_mentions_are_refused() {
-        for s in ["@ann", "<#C123|general>", "<@U12", "U123", "<@u123>", "<@C123>", "<!here>", "<@>", "<@U1;drop>"] {
+        for s in [
+            "@ann",
+            "<#C123|general>",
+            "<@U12",
+            "U123",
+            "<@u123>",
+            "<@C123>",
+            "<!here>",
+            "<@>",
+            "<@U1;drop>",
+        ] {
             assert!(UserId::from_mention(s).is_none(), "{s} should be refused");
         }
     }
@@ -89,7 +107,9 @@ mod tests {
 }
 
 /// A user acting within a workspace: the scope of every private row.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Owner {
     pub team: TeamId,
     pub user: UserId,

@@ -19,7 +19,9 @@ pub struct Peer {
 }
 
 /// How a relationship stands (SPEC §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Warmth {
     /// Past twice the cadence.
     Cold,
@@ -91,7 +93,12 @@ impl Peer {
 /// owner's working hours that is on or after the day a nudge is allowed, on or after
 /// `not_before` (a local date, used to space out reminders about a peer that stays overdue),
 /// and not before `now` (a moment that passed while the bot was down goes out at the next window).
-pub fn nudge_at(peer: &Peer, prefs: &DeliveryPrefs, not_before: Option<NaiveDate>, now: DateTime<Utc>) -> DateTime<Utc> {
+pub fn nudge_at(
+    peer: &Peer,
+    prefs: &DeliveryPrefs,
+    not_before: Option<NaiveDate>,
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
     let day = match not_before {
         Some(nb) if nb > peer.nudge_on() => nb,
         _ => peer.nudge_on(),
@@ -170,7 +177,10 @@ mod tests {
         // Due Saturday 2026-11-28 -> Monday 11-30 09:00 PST = 17:00Z.
         let p = peer(Cadence::Weeks(1), "2026-11-01", Some("2026-11-21"));
         let added = "2026-11-21T12:00:00Z".parse::<DateTime<Utc>>().unwrap();
-        assert_eq!(nudge_at(&p, &prefs, None, added), "2026-11-30T17:00:00Z".parse::<DateTime<Utc>>().unwrap());
+        assert_eq!(
+            nudge_at(&p, &prefs, None, added),
+            "2026-11-30T17:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
         // Spaced out after a nudge: not before Thursday 12-03.
         assert_eq!(
             nudge_at(&p, &prefs, Some(remind_again_on(d("2026-11-30"))), added),
@@ -180,20 +190,32 @@ mod tests {
 
     #[test]
     fn across_the_spring_dst_change_the_nudge_stays_at_nine_local() {
-        let prefs = DeliveryPrefs { tz: "Europe/Berlin".parse().unwrap(), ..DeliveryPrefs::default() };
+        let prefs = DeliveryPrefs {
+            tz: "Europe/Berlin".parse().unwrap(),
+            ..DeliveryPrefs::default()
+        };
         // Weekly from Monday 2026-03-23 (CET, +1) -> Monday 03-30 (CEST, +2): 09:00 local = 07:00Z.
         let p = peer(Cadence::Weeks(1), "2026-03-01", Some("2026-03-23"));
         let now = "2026-03-24T12:00:00Z".parse::<DateTime<Utc>>().unwrap();
-        assert_eq!(nudge_at(&p, &prefs, None, now), "2026-03-30T07:00:00Z".parse::<DateTime<Utc>>().unwrap());
+        assert_eq!(
+            nudge_at(&p, &prefs, None, now),
+            "2026-03-30T07:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
     }
 
     #[test]
     fn a_moment_missed_while_down_goes_out_at_the_next_window_not_at_night() {
-        let prefs = DeliveryPrefs { tz: "Europe/London".parse().unwrap(), ..DeliveryPrefs::default() };
+        let prefs = DeliveryPrefs {
+            tz: "Europe/London".parse().unwrap(),
+            ..DeliveryPrefs::default()
+        };
         // Due Monday 2026-11-23; the bot comes back Tuesday 22:00 -> Wednesday 09:00.
         let p = peer(Cadence::Weeks(1), "2026-11-01", Some("2026-11-16"));
         let back = "2026-11-24T22:00:00Z".parse::<DateTime<Utc>>().unwrap();
-        assert_eq!(nudge_at(&p, &prefs, None, back), "2026-11-25T09:00:00Z".parse::<DateTime<Utc>>().unwrap());
+        assert_eq!(
+            nudge_at(&p, &prefs, None, back),
+            "2026-11-25T09:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
         // Back Tuesday 11:00 -> right away.
         let back = "2026-11-24T11:00:00Z".parse::<DateTime<Utc>>().unwrap();
         assert_eq!(nudge_at(&p, &prefs, None, back), back);

@@ -107,7 +107,11 @@ impl Store {
     }
 
     /// Recorded messages whose (re)try time has come: failed attempts and expired leases.
-    pub async fn deliveries_to_retry(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<ClaimedDelivery>> {
+    pub async fn deliveries_to_retry(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<ClaimedDelivery>> {
         let rows: Vec<(i64, String, String, String, String, Vec<u8>, i64)> = sqlx::query_as(
             "select delivery_id, team_id, user_id, kind, dedupe_key, payload_enc, attempts from delivery \
              where status in ('pending', 'sending') and next_attempt_at <= ? order by next_attempt_at limit ?",
@@ -122,13 +126,25 @@ impl Store {
                     (Some(t), Some(u)) => Owner::new(t, u),
                     _ => return Err(StoreError::Corrupt("delivery ids".into())),
                 };
-                Ok(ClaimedDelivery { id, owner, kind, key, payload: self.cipher.open(&payload)?, attempts })
+                Ok(ClaimedDelivery {
+                    id,
+                    owner,
+                    kind,
+                    key,
+                    payload: self.cipher.open(&payload)?,
+                    attempts,
+                })
             })
             .collect()
     }
 
     /// Takes the send lease on a recorded message for a retry; false if another pass has it.
-    pub async fn lease_retry(&self, id: i64, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<bool> {
+    pub async fn lease_retry(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool> {
         let done = sqlx::query(
             "update delivery set status = 'sending', attempts = attempts + 1, next_attempt_at = ? \
              where delivery_id = ? and status in ('pending', 'sending') and next_attempt_at <= ?",

@@ -16,8 +16,8 @@ pub use profiles::{Profile, TzSource};
 
 use crate::crypto::Cipher;
 use chrono::{DateTime, SubsecRound, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -64,7 +64,10 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts)
+            .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Store { pool, cipher })
     }
@@ -84,6 +87,9 @@ impl Store {
     }
 
     fn open_opt(&self, sealed: Option<Vec<u8>>) -> Result<Option<String>> {
-        sealed.map(|s| self.cipher.open(&s)).transpose().map_err(Into::into)
+        sealed
+            .map(|s| self.cipher.open(&s))
+            .transpose()
+            .map_err(Into::into)
     }
 }

@@ -21,7 +21,14 @@ impl CheckinKind {
     }
 }
 
-type PeerRow = (String, Option<Vec<u8>>, String, NaiveDate, Option<NaiveDate>, Option<NaiveDate>);
+type PeerRow = (
+    String,
+    Option<Vec<u8>>,
+    String,
+    NaiveDate,
+    Option<NaiveDate>,
+    Option<NaiveDate>,
+);
 const PEER_COLUMNS: &str = "peer_id, reason_enc, cadence, added_on, last_contact_on, snoozed_until";
 
 pub(super) async fn set_nudges(
@@ -30,13 +37,15 @@ pub(super) async fn set_nudges(
     nudges: &[(UserId, DateTime<Utc>)],
 ) -> Result<()> {
     for (peer, at) in nudges {
-        sqlx::query("update peer set nudge_at = ? where team_id = ? and owner_id = ? and peer_id = ?")
-            .bind(instant(*at))
-            .bind(owner.team.as_str())
-            .bind(owner.user.as_str())
-            .bind(peer.as_str())
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "update peer set nudge_at = ? where team_id = ? and owner_id = ? and peer_id = ?",
+        )
+        .bind(instant(*at))
+        .bind(owner.team.as_str())
+        .bind(owner.user.as_str())
+        .bind(peer.as_str())
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }
@@ -45,9 +54,12 @@ impl Store {
     fn peer_from_row(&self, r: PeerRow) -> Result<Peer> {
         let (peer_id, reason, cadence, added_on, last_contact, snoozed_until) = r;
         Ok(Peer {
-            peer: UserId::parse(&peer_id).ok_or_else(|| StoreError::Corrupt("peer.peer_id".into()))?,
+            peer: UserId::parse(&peer_id)
+                .ok_or_else(|| StoreError::Corrupt("peer.peer_id".into()))?,
             reason: self.open_opt(reason)?,
-            cadence: cadence.parse::<Cadence>().map_err(|_| StoreError::Corrupt("peer.cadence".into()))?,
+            cadence: cadence
+                .parse::<Cadence>()
+                .map_err(|_| StoreError::Corrupt("peer.cadence".into()))?,
             added_on,
             last_contact,
             snoozed_until,
@@ -55,7 +67,13 @@ impl Store {
     }
 
     /// Puts a peer on the owner's map. Returns false, changing nothing, if they are already on it.
-    pub async fn add_peer(&self, owner: &Owner, p: &Peer, nudge_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<bool> {
+    pub async fn add_peer(
+        &self,
+        owner: &Owner,
+        p: &Peer,
+        nudge_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let done = sqlx::query(
             "insert into peer (team_id, owner_id, peer_id, reason_enc, cadence, added_on, last_contact_on, \
              snoozed_until, nudge_at, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
@@ -78,12 +96,13 @@ impl Store {
 
     /// Takes a peer off the map; their past check-ins stay in the owner's history.
     pub async fn remove_peer(&self, owner: &Owner, peer: &UserId) -> Result<bool> {
-        let done = sqlx::query("delete from peer where team_id = ? and owner_id = ? and peer_id = ?")
-            .bind(owner.team.as_str())
-            .bind(owner.user.as_str())
-            .bind(peer.as_str())
-            .execute(&self.pool)
-            .await?;
+        let done =
+            sqlx::query("delete from peer where team_id = ? and owner_id = ? and peer_id = ?")
+                .bind(owner.team.as_str())
+                .bind(owner.user.as_str())
+                .bind(peer.as_str())
+                .execute(&self.pool)
+                .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -111,7 +130,12 @@ impl Store {
     }
 
     /// Writes a peer's cadence, contact and snooze, and its recomputed nudge time.
-    pub async fn update_peer(&self, owner: &Owner, p: &Peer, nudge_at: DateTime<Utc>) -> Result<()> {
+    pub async fn update_peer(
+        &self,
+        owner: &Owner,
+        p: &Peer,
+        nudge_at: DateTime<Utc>,
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         update_peer_tx(&mut tx, owner, p, nudge_at).await?;
         tx.commit().await?;
@@ -151,13 +175,14 @@ impl Store {
 
     /// How many check-ins the owner has logged with a peer (all time).
     pub async fn checkin_count(&self, owner: &Owner, peer: &UserId) -> Result<i64> {
-        let (n,): (i64,) =
-            sqlx::query_as("select count(*) from checkin where team_id = ? and owner_id = ? and peer_id = ?")
-                .bind(owner.team.as_str())
-                .bind(owner.user.as_str())
-                .bind(peer.as_str())
-                .fetch_one(&self.pool)
-                .await?;
+        let (n,): (i64,) = sqlx::query_as(
+            "select count(*) from checkin where team_id = ? and owner_id = ? and peer_id = ?",
+        )
+        .bind(owner.team.as_str())
+        .bind(owner.user.as_str())
+        .bind(peer.as_str())
+        .fetch_one(&self.pool)
+        .await?;
         Ok(n)
     }
 
@@ -181,7 +206,11 @@ impl Store {
     }
 
     /// Moves peers' nudge times (after a nudge went out, or when it must wait for a window).
-    pub async fn set_nudges(&self, owner: &Owner, nudges: &[(UserId, DateTime<Utc>)]) -> Result<()> {
+    pub async fn set_nudges(
+        &self,
+        owner: &Owner,
+        nudges: &[(UserId, DateTime<Utc>)],
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         set_nudges(&mut tx, owner, nudges).await?;
         tx.commit().await?;
@@ -209,4 +238,21 @@ async fn update_peer_tx(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+impl Store {
+    /// The owner's peers with their stored nudge times, for the scheduler.
+    pub async fn peers_with_nudges(&self, owner: &Owner) -> Result<Vec<(Peer, DateTime<Utc>)>> {
+        let rows: Vec<(String, Option<Vec<u8>>, String, NaiveDate, Option<NaiveDate>, Option<NaiveDate>, DateTime<Utc>)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "select {PEER_COLUMNS}, nudge_at from peer where team_id = ? and owner_id = ? order by peer_id"
+            )))
+            .bind(owner.team.as_str())
+            .bind(owner.user.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter()
+            .map(|(a, b, c, d, e, f, at)| Ok((self.peer_from_row((a, b, c, d, e, f))?, at)))
+            .collect()
+    }
 }

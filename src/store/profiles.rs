@@ -24,17 +24,30 @@ pub struct Profile {
 impl Profile {
     /// Delivery preferences, with UTC standing in until the time zone is known.
     pub fn prefs(&self) -> DeliveryPrefs {
-        DeliveryPrefs { tz: self.tz.unwrap_or(Tz::UTC), hours: self.hours, days: self.days }
+        DeliveryPrefs {
+            tz: self.tz.unwrap_or(Tz::UTC),
+            hours: self.hours,
+            days: self.days,
+        }
     }
 }
 
-type ProfileRow = (Option<String>, Option<String>, Option<DateTime<Utc>>, i64, i64, i64);
+type ProfileRow = (
+    Option<String>,
+    Option<String>,
+    Option<DateTime<Utc>>,
+    i64,
+    i64,
+    i64,
+);
 
 fn profile_from_row(r: ProfileRow) -> Result<Profile> {
     let (tz, source, checked, start, end, days) = r;
     let bad = |what: &str| StoreError::Corrupt(format!("user_profile.{what}"));
     Ok(Profile {
-        tz: tz.map(|t| t.parse::<Tz>().map_err(|_| bad("tz"))).transpose()?,
+        tz: tz
+            .map(|t| t.parse::<Tz>().map_err(|_| bad("tz")))
+            .transpose()?,
         tz_source: match source.as_deref() {
             None => None,
             Some("slack") => Some(TzSource::Slack),
@@ -47,7 +60,10 @@ fn profile_from_row(r: ProfileRow) -> Result<Profile> {
             .zip(u8::try_from(end).ok())
             .and_then(|(s, e)| WorkingHours::new(s, e))
             .ok_or_else(|| bad("work hours"))?,
-        days: u8::try_from(days).ok().and_then(WeekdaySet::from_bits).ok_or_else(|| bad("work_days"))?,
+        days: u8::try_from(days)
+            .ok()
+            .and_then(WeekdaySet::from_bits)
+            .ok_or_else(|| bad("work_days"))?,
     })
 }
 

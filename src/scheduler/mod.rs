@@ -1,0 +1,234 @@
+//! The scheduler: one idempotent pass, [`tick`], run every 30 seconds by `serve`, once by
+//! `sideways tick`, and on demand by the console and the tests.
+//!
+//! A pass (1) retries recorded messages whose retry time has come, then (2) finds owners with a
+//! peer whose nudge time has come (through the `nudge_at` index, so its cost grows with what is
+//! due, not with what is stored), plans each with the pure [`plan::plan_owner`], records the
+//! message under its unique key *before* sending, and (3) sends with bounded concurrency.
+//! Sending goes through the [`crate::messenger::Messenger`]; a 429 pauses that workspace for
+//! `Retry-After` and puts its messages back, a passing failure is retried with back-off, and a
+//! permanent refusal is kept as `failed` with its reason.
+
+pub mod plan;
+
+use crate::app::AppState;
+use crate::domain::{Owner, TeamId};
+use crate::messenger::{Notice, SendError};
+use crate::store::{DeliveryClaim, StoreError};
+use chrono::{DateTime, TimeDelta, Utc};
+use futures::StreamExt;
+use plan::OwnerPlan;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Owners planned per query; a pass repeats the query until nothing is due.
+const BATCH: i64 = 500;
+/// Messages in flight at once (each DM is its own channel, so Slack's per-channel limit is not hit).
+const CONCURRENCY: usize = 16;
+/// How long a send may hold its lease before another pass assumes the sender died.
+const LEASE: TimeDelta = TimeDelta::minutes(10);
+const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+const PERIOD: Duration = Duration::from_secs(30);
+
+/// A message ready to send under a lease.
+struct Job {
+    id: i64,
+    owner: Owner,
+    notice: Notice,
+    attempts: i64,
+}
+
+/// Runs passes every 30 seconds until `shutdown`; a pass in progress is finished first.
+pub async fn run(state: AppState, shutdown: CancellationToken) {
+    let mut every = tokio::time::interval(PERIOD);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {
+                match tick(&state, Utc::now(), false).await {
+                    Ok(lines) => lines.iter().for_each(|l| tracing::info!("{l}")),
+                    Err(e) => tracing::error!(error = %e, "scheduler pass failed"),
+                }
+            }
+            _ = shutdown.cancelled() => break,
+        }
+    }
+}
+
+/// One pass at `now`. Returns one line per message sent (or, with `dry_run`, that would be
+/// sent; a dry run writes nothing).
+pub async fn tick(
+    state: &AppState,
+    now: DateTime<Utc>,
+    dry_run: bool,
+) -> Result<Vec<String>, StoreError> {
+    let store = &state.store;
+    let mut jobs = Vec::new();
+    let mut lines = Vec::new();
+    if !dry_run {
+        for d in store.deliveries_to_retry(now, BATCH).await? {
+            if !store.lease_retry(d.id, now, now + LEASE).await? {
+                continue;
+            }
+            match serde_json::from_str::<Notice>(&d.payload) {
+                Ok(notice) => jobs.push(Job {
+                    id: d.id,
+                    owner: d.owner,
+                    notice,
+                    attempts: d.attempts + 1,
+                }),
+                Err(e) => {
+                    store
+                        .mark_failed(d.id, &format!("unreadable payload: {e}"))
+                        .await?
+                }
+            }
+        }
+    }
+    for _round in 0..1000 {
+        let owners = store.owners_due(now, BATCH).await?;
+        for owner in &owners {
+            let profile = store.ensure_profile(owner, now).await?;
+            let peers = store.peers_with_nudges(owner).await?;
+            match plan::plan_owner(&peers, &profile.prefs(), now) {
+                OwnerPlan::Wait { nudges } => {
+                    if !dry_run {
+                        store.set_nudges(owner, &nudges).await?;
+                    }
+                }
+                OwnerPlan::Nudge {
+                    notice,
+                    key,
+                    after_send,
+                    if_already_sent,
+                } => {
+                    if dry_run {
+                        if !store.delivery_recorded(owner, notice.kind(), &key).await? {
+                            lines.push(line(now, owner, &notice, "would send"));
+                        }
+                        continue;
+                    }
+                    let payload = serde_json::to_string(&notice)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    let claim = DeliveryClaim {
+                        owner,
+                        kind: notice.kind(),
+                        key: &key,
+                        payload: &payload,
+                        nudges: &after_send,
+                    };
+                    match store.claim_delivery(&claim, now, now + LEASE).await? {
+                        Some(id) => jobs.push(Job {
+                            id,
+                            owner: owner.clone(),
+                            notice,
+                            attempts: 1,
+                        }),
+                        None => store.set_nudges(owner, &if_already_sent).await?,
+                    }
+                }
+            }
+        }
+        if dry_run || (owners.len() as i64) < BATCH {
+            break;
+        }
+    }
+    let paused: Mutex<HashMap<TeamId, DateTime<Utc>>> = Mutex::default();
+    let results: Vec<Result<Option<String>, StoreError>> = futures::stream::iter(jobs)
+        .map(|job| deliver(state, job, now, &paused))
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    for r in results {
+        if let Some(l) = r? {
+            lines.push(l);
+        }
+    }
+    Ok(lines)
+}
+
+fn line(now: DateTime<Utc>, owner: &Owner, notice: &Notice, verb: &str) -> String {
+    format!(
+        "{} {verb} DM to {}/{}: {}",
+        now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        owner.team,
+        owner.user,
+        notice.summary()
+    )
+}
+
+/// Back-off for passing failures: 1, 2, 4 … minutes, at most an hour.
+fn backoff(attempts: i64) -> TimeDelta {
+    TimeDelta::minutes(1i64 << attempts.clamp(1, 7).saturating_sub(1)).min(TimeDelta::hours(1))
+}
+
+async fn deliver(
+    state: &AppState,
+    job: Job,
+    now: DateTime<Utc>,
+    paused: &Mutex<HashMap<TeamId, DateTime<Utc>>>,
+) -> Result<Option<String>, StoreError> {
+    let store = &state.store;
+    let paused_until = paused
+        .lock()
+        .ok()
+        .and_then(|p| p.get(&job.owner.team).copied());
+    if let Some(until) = paused_until {
+        store
+            .mark_retry(job.id, "workspace rate limited", until)
+            .await?;
+        return Ok(None);
+    }
+    let outcome =
+        match tokio::time::timeout(SEND_TIMEOUT, state.messenger.send(&job.owner, &job.notice))
+            .await
+        {
+            Ok(r) => r,
+            Err(_) => Err(SendError::Unavailable("timed out".into())),
+        };
+    match outcome {
+        Ok(()) => {
+            store.mark_sent(job.id, now).await?;
+            Ok(Some(line(now, &job.owner, &job.notice, "sent")))
+        }
+        Err(SendError::RateLimited(wait)) => {
+            let until = now
+                + TimeDelta::from_std(wait)
+                    .unwrap_or(TimeDelta::minutes(1))
+                    .max(TimeDelta::seconds(1));
+            if let Ok(mut p) = paused.lock() {
+                p.insert(job.owner.team.clone(), until);
+            }
+            tracing::warn!(team = %job.owner.team, ?wait, "Slack rate limit; pausing this workspace");
+            store.mark_retry(job.id, "rate limited", until).await?;
+            Ok(None)
+        }
+        Err(SendError::Unavailable(e)) => {
+            let prefs = store.ensure_profile(&job.owner, now).await?.prefs();
+            let at = prefs.next_working_instant(now + backoff(job.attempts));
+            tracing::warn!(error = %e, user = %job.owner.user, retry_at = %at, "send failed; will retry");
+            store.mark_retry(job.id, &e, at).await?;
+            Ok(None)
+        }
+        Err(SendError::Rejected(e)) => {
+            tracing::error!(error = %e, user = %job.owner.user, "Slack refused the message; kept as failed");
+            store.mark_failed(job.id, &e).await?;
+            Ok(None)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff(1), TimeDelta::minutes(1));
+        assert_eq!(backoff(2), TimeDelta::minutes(2));
+        assert_eq!(backoff(4), TimeDelta::minutes(8));
+        assert_eq!(backoff(100), TimeDelta::hours(1));
+    }
+}

@@ -1,0 +1,34 @@
+//! Pure renderers from Sideways values to Block Kit.
+
+use crate::messenger::{Notice, due_line};
+use slack_morphism::prelude::*;
+
+/// The blocks of a scheduled DM. The plain-text fallback is [`Notice::text`].
+pub fn notice(n: &Notice) -> Vec<SlackBlock> {
+    match n {
+        Notice::CheckinNudge { items, .. } => {
+            let head = if items.len() == 1 {
+                "A check-in is due today"
+            } else {
+                "Check-ins due today"
+            };
+            let mut blocks: Vec<SlackBlock> =
+                vec![SlackSectionBlock::new().with_text(md!("*{}*", head)).into()];
+            for i in items {
+                blocks.push(
+                    SlackSectionBlock::new()
+                        .with_text(md!("{}", due_line(i)))
+                        .into(),
+                );
+            }
+            blocks.push(
+                SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(SlackBlockMarkDownText::new(
+                    "Log one with `/peer checkin @peer`, or hold it with `/peer snooze @peer 3 days`. Only you see this."
+                        .into(),
+                ))])
+                .into(),
+            );
+            blocks
+        }
+    }
+}

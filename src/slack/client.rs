@@ -1,0 +1,127 @@
+//! The production [`Messenger`]: Slack's Web API through slack-morphism, with the bot token of
+//! the recipient's workspace read from its installation row.
+//!
+//! DMs are posted with `chat.postMessage` to the user's id, which Slack delivers to the app's
+//! DM with that user; this saves a `conversations.open` (Tier 3) per message, so a 09:00 burst
+//! is bounded only by `chat.postMessage`'s own limits. 429s are not retried here: they are
+//! reported as [`SendError::RateLimited`] so the outbox reschedules them durably.
+
+use super::blocks;
+use crate::domain::Owner;
+use crate::messenger::{Messenger, Notice, SendError};
+use crate::store::Store;
+use async_trait::async_trait;
+use chrono_tz::Tz;
+use slack_morphism::errors::SlackClientError;
+use slack_morphism::prelude::*;
+use std::time::Duration;
+
+/// Web API error codes that no retry will fix.
+const PERMANENT: &[&str] = &[
+    "user_not_found",
+    "channel_not_found",
+    "user_disabled",
+    "account_inactive",
+    "invalid_auth",
+    "not_authed",
+    "token_revoked",
+    "token_expired",
+    "no_permission",
+    "missing_scope",
+    "cannot_dm_bot",
+    "is_archived",
+    "msg_too_long",
+    "invalid_blocks",
+    "team_access_not_granted",
+];
+
+pub struct SlackMessenger {
+    client: SlackHyperClient,
+    store: Store,
+}
+
+impl SlackMessenger {
+    /// `api_url`: a non-default Web API base (tests use a local `http://` fake).
+    pub fn new(api_url: Option<&str>, store: Store) -> std::io::Result<Self> {
+        let builder = hyper_rustls::HttpsConnectorBuilder::new().with_native_roots()?;
+        let https = match api_url {
+            Some(_) => builder
+                .https_or_http()
+                .enable_http1()
+                .enable_http2()
+                .build(),
+            None => builder.https_only().enable_http1().enable_http2().build(),
+        };
+        let mut connector = SlackClientHyperConnector::from(https);
+        if let Some(url) = api_url {
+            connector = connector.with_slack_api_url(url);
+        }
+        Ok(SlackMessenger {
+            client: SlackClient::new(connector),
+            store,
+        })
+    }
+
+    async fn token(&self, owner: &Owner) -> Result<SlackApiToken, SendError> {
+        match self.store.bot_token(&owner.team).await {
+            Ok(Some(t)) => Ok(SlackApiToken::new(t.into())),
+            Ok(None) => Err(SendError::Rejected(format!(
+                "workspace {} is not installed",
+                owner.team
+            ))),
+            Err(e) => Err(SendError::Unavailable(e.to_string())),
+        }
+    }
+}
+
+/// Sorts a client error into what the outbox should do with the message.
+fn classify(e: SlackClientError) -> SendError {
+    match e {
+        SlackClientError::RateLimitError(r) => {
+            SendError::RateLimited(r.retry_after.unwrap_or(Duration::from_secs(30)))
+        }
+        SlackClientError::ApiError(a) if a.code == "ratelimited" || a.code == "rate_limited" => {
+            SendError::RateLimited(Duration::from_secs(30))
+        }
+        SlackClientError::ApiError(a) if PERMANENT.contains(&a.code.as_str()) => {
+            SendError::Rejected(a.code)
+        }
+        SlackClientError::ApiError(a) => SendError::Unavailable(a.code),
+        // Protocol errors can carry response bodies; keep only the kind.
+        SlackClientError::HttpError(h) => SendError::Unavailable(format!("HTTP {}", h.status_code)),
+        SlackClientError::ProtocolError(_) => {
+            SendError::Unavailable("unreadable response from Slack".into())
+        }
+        _ => SendError::Unavailable("could not reach Slack".into()),
+    }
+}
+
+#[async_trait]
+impl Messenger for SlackMessenger {
+    async fn send(&self, to: &Owner, notice: &Notice) -> Result<(), SendError> {
+        let token = self.token(to).await?;
+        let content = SlackMessageContent::new()
+            .with_text(notice.text())
+            .with_blocks(blocks::notice(notice));
+        let req =
+            SlackApiChatPostMessageRequest::new(SlackChannelId(to.user.as_str().into()), content);
+        self.client
+            .open_session(&token)
+            .chat_post_message(&req)
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn user_tz(&self, who: &Owner) -> Result<Option<Tz>, SendError> {
+        let token = self.token(who).await?;
+        let req = SlackApiUsersInfoRequest::new(SlackUserId(who.user.as_str().into()));
+        let resp = self
+            .client
+            .open_session(&token)
+            .users_info(&req)
+            .await
+            .map_err(classify)?;
+        Ok(resp.user.tz.as_deref().and_then(|t| t.parse::<Tz>().ok()))
+    }
+}
