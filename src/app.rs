@@ -18,11 +18,29 @@ const TZ_WAIT: Duration = Duration::from_millis(400);
 /// After a failed or empty `users.info`, when to ask again.
 const TZ_RECHECK: chrono::TimeDelta = chrono::TimeDelta::hours(6);
 
+/// The time the Slack edge hands to commands: the wall clock, unless frozen (tests and benches
+/// pin "now" so due dates are deterministic; signatures are always checked on the real clock).
+#[derive(Clone, Default)]
+pub struct Clock(Arc<RwLock<Option<DateTime<Utc>>>>);
+
+impl Clock {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.0.read().ok().and_then(|t| *t).unwrap_or_else(Utc::now)
+    }
+
+    pub fn freeze(&self, at: DateTime<Utc>) {
+        if let Ok(mut t) = self.0.write() {
+            *t = Some(at);
+        }
+    }
+}
+
 /// Everything a request or a scheduler pass needs. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub messenger: Arc<dyn Messenger>,
+    pub clock: Clock,
     /// `SLACK_BOT_TOKEN`: a workspace that uses the bot with it is recorded as an installation.
     env_bot_token: Option<String>,
     installed: Arc<RwLock<HashSet<TeamId>>>,
@@ -33,6 +51,7 @@ impl AppState {
         AppState {
             store,
             messenger,
+            clock: Clock::default(),
             env_bot_token,
             installed: Arc::default(),
         }

@@ -177,7 +177,7 @@ impl Console {
                     .await;
                 self.names.render(&reply.text)
             }
-            _ => format!("Type `/peer …`, or `help` for the console's own commands."),
+            _ => "Type `/peer …`, or `help` for the console's own commands.".to_string(),
         };
         Some(out)
     }

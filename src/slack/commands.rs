@@ -52,7 +52,7 @@ pub(super) async fn slash_command(State(app): State<AppState>, body: Bytes) -> R
             &team,
             &user,
             form.text.as_deref().unwrap_or(""),
-            chrono::Utc::now(),
+            app.clock.now(),
         )
         .await;
     ephemeral(text).into_response()

@@ -9,6 +9,8 @@ use super::{Result, Store, StoreError, instant, peers::set_nudges};
 use crate::domain::{Owner, TeamId, UserId};
 use chrono::{DateTime, Utc};
 
+type RetryRow = (i64, String, String, String, String, Vec<u8>, i64);
+
 /// A message about to be recorded and sent.
 pub struct DeliveryClaim<'a> {
     pub owner: &'a Owner,
@@ -112,7 +114,7 @@ impl Store {
         now: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<ClaimedDelivery>> {
-        let rows: Vec<(i64, String, String, String, String, Vec<u8>, i64)> = sqlx::query_as(
+        let rows: Vec<RetryRow> = sqlx::query_as(
             "select delivery_id, team_id, user_id, kind, dedupe_key, payload_enc, attempts from delivery \
              where status in ('pending', 'sending') and next_attempt_at <= ? order by next_attempt_at limit ?",
         )

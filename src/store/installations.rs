@@ -50,6 +50,6 @@ impl Store {
                 .bind(team.as_str())
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(self.open_opt(row.map(|r| r.0))?)
+        self.open_opt(row.map(|r| r.0))
     }
 }

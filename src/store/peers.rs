@@ -29,6 +29,15 @@ type PeerRow = (
     Option<NaiveDate>,
     Option<NaiveDate>,
 );
+type PeerNudgeRow = (
+    String,
+    Option<Vec<u8>>,
+    String,
+    NaiveDate,
+    Option<NaiveDate>,
+    Option<NaiveDate>,
+    DateTime<Utc>,
+);
 const PEER_COLUMNS: &str = "peer_id, reason_enc, cadence, added_on, last_contact_on, snoozed_until";
 
 pub(super) async fn set_nudges(
@@ -243,7 +252,7 @@ async fn update_peer_tx(
 impl Store {
     /// The owner's peers with their stored nudge times, for the scheduler.
     pub async fn peers_with_nudges(&self, owner: &Owner) -> Result<Vec<(Peer, DateTime<Utc>)>> {
-        let rows: Vec<(String, Option<Vec<u8>>, String, NaiveDate, Option<NaiveDate>, Option<NaiveDate>, DateTime<Utc>)> =
+        let rows: Vec<PeerNudgeRow> =
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "select {PEER_COLUMNS}, nudge_at from peer where team_id = ? and owner_id = ? order by peer_id"
             )))

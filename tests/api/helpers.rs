@@ -1,0 +1,309 @@
+//! Test harness: the real server on 127.0.0.1 with a fresh SQLite database, a fake Slack Web
+//! API on 127.0.0.1 that records what the bot sent, and requests signed the way Slack signs them.
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use sideways::app::{AppState, Server, production_state};
+use sideways::config::{Config, Secret};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use tempfile::TempDir;
+use tokio_util::sync::CancellationToken;
+
+pub const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
+pub const TEAM: &str = "T0001";
+pub const BOT_TOKEN: &str = "xoxb-test-token";
+pub const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+pub fn utc(s: &str) -> DateTime<Utc> {
+    s.parse().expect("RFC 3339 time")
+}
+
+/// One Web API call the bot made.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub method: String,
+    pub auth: Option<String>,
+    pub body: Value,
+}
+
+/// A scripted answer for the next `chat.postMessage`.
+#[derive(Debug, Clone)]
+pub enum Script {
+    RateLimited { retry_after_secs: u64 },
+    Error(&'static str),
+    ServerError,
+}
+
+#[derive(Default)]
+struct FakeState {
+    calls: Vec<Call>,
+    tz: HashMap<String, String>,
+    post_script: VecDeque<Script>,
+    users_info_delay_ms: u64,
+}
+
+/// A fake Slack Web API: answers `chat.postMessage` and `users.info` like Slack does.
+#[derive(Clone, Default)]
+pub struct FakeSlack {
+    state: Arc<Mutex<FakeState>>,
+    pub url: String,
+}
+
+impl FakeSlack {
+    pub async fn start() -> FakeSlack {
+        let mut fake = FakeSlack::default();
+        let app = axum::Router::new()
+            .route("/api/chat.postMessage", post(post_message))
+            .route("/api/users.info", get(users_info))
+            .with_state(fake.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        fake.url = format!("http://{}/api", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        fake
+    }
+
+    pub fn set_tz(&self, user: &str, tz: &str) {
+        self.state.lock().unwrap().tz.insert(user.into(), tz.into());
+    }
+
+    pub fn script(&self, s: Script) {
+        self.state.lock().unwrap().post_script.push_back(s);
+    }
+
+    pub fn slow_users_info(&self, ms: u64) {
+        self.state.lock().unwrap().users_info_delay_ms = ms;
+    }
+
+    pub fn calls(&self, method: &str) -> Vec<Call> {
+        self.state
+            .lock()
+            .unwrap()
+            .calls
+            .iter()
+            .filter(|c| c.method == method)
+            .cloned()
+            .collect()
+    }
+
+    /// Messages that reached Slack (not those answered with an error).
+    pub fn dms(&self) -> Vec<Value> {
+        self.calls("chat.postMessage")
+            .into_iter()
+            .map(|c| c.body)
+            .filter(|b| b["_accepted"] == true)
+            .collect()
+    }
+}
+
+async fn post_message(State(f): State<FakeSlack>, headers: HeaderMap, body: String) -> Response {
+    let mut v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let script = f.state.lock().unwrap().post_script.pop_front();
+    let resp = match script {
+        Some(Script::RateLimited { retry_after_secs }) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", retry_after_secs.to_string())],
+            "",
+        )
+            .into_response(),
+        Some(Script::Error(code)) => {
+            axum::Json(json!({"ok": false, "error": code})).into_response()
+        }
+        Some(Script::ServerError) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        None => {
+            v["_accepted"] = json!(true);
+            axum::Json(
+                json!({"ok": true, "channel": "D0001", "ts": "1700000000.000100",
+                "message": {"ts": "1700000000.000100", "text": v["text"]}}),
+            )
+            .into_response()
+        }
+    };
+    let auth = headers
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .map(String::from);
+    f.state.lock().unwrap().calls.push(Call {
+        method: "chat.postMessage".into(),
+        auth,
+        body: v,
+    });
+    resp
+}
+
+async fn users_info(
+    State(f): State<FakeSlack>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let user = q.get("user").cloned().unwrap_or_default();
+    let (tz, delay) = {
+        let mut s = f.state.lock().unwrap();
+        let auth = headers
+            .get("authorization")
+            .and_then(|h| h.to_str().ok())
+            .map(String::from);
+        s.calls.push(Call {
+            method: "users.info".into(),
+            auth,
+            body: json!({"user": user}),
+        });
+        (s.tz.get(&user).cloned(), s.users_info_delay_ms)
+    };
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
+    axum::Json(
+        json!({"ok": true, "user": {"id": user, "name": "someone", "deleted": false, "tz": tz}}),
+    )
+    .into_response()
+}
+
+/// Signs `body` at `ts` exactly as Slack does.
+pub fn sign(secret: &str, ts: i64, body: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("v0:{ts}:{body}").as_bytes());
+    format!("v0={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    pub slack: FakeSlack,
+    pub http: reqwest::Client,
+    pub db_path: std::path::PathBuf,
+    shutdown: CancellationToken,
+    _dir: TempDir,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+pub fn test_config(db_url: String, slack_url: String) -> Config {
+    Config {
+        signing_secret: Some(Secret::new(SECRET)),
+        bot_token: Some(Secret::new(BOT_TOKEN)),
+        app_token: None,
+        slack_api_url: slack_url,
+        database_url: db_url,
+        listen: "127.0.0.1:0".parse().unwrap(),
+        encryption_key: Some(Secret::new(KEY)),
+    }
+}
+
+/// Starts the real server (no background scheduler: tests run passes at chosen moments).
+pub async fn spawn_app() -> TestApp {
+    sideways::telemetry::install_crypto_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("sideways.db");
+    let slack = FakeSlack::start().await;
+    let config = test_config(format!("sqlite://{}", db_path.display()), slack.url.clone());
+    let state = production_state(&config, "serve", true)
+        .await
+        .expect("state");
+    let server = Server::bind(&config, state.clone()).await.expect("bind");
+    let base = format!("http://{}", server.addr);
+    let shutdown = CancellationToken::new();
+    tokio::spawn(server.run(shutdown.clone(), false));
+    TestApp {
+        base,
+        state,
+        slack,
+        http: reqwest::Client::new(),
+        db_path,
+        shutdown,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// POSTs a raw body to `path` signed at `ts` (or unsigned with `None`).
+    pub async fn post_signed(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: &str,
+        ts: Option<i64>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body.to_string());
+        if let Some(ts) = ts {
+            req = req
+                .header("x-slack-request-timestamp", ts.to_string())
+                .header("x-slack-signature", sign(SECRET, ts, body));
+        }
+        req.send().await.unwrap()
+    }
+
+    /// The form body Slack sends for `/peer <text>` from `user`.
+    pub fn slash_body(user: &str, text: &str) -> String {
+        serde_urlencoded::to_string([
+            ("token", "deprecated"),
+            ("team_id", TEAM),
+            ("team_domain", "example"),
+            ("channel_id", "C2147483705"),
+            ("channel_name", "test"),
+            ("user_id", user),
+            ("user_name", "someone"),
+            ("command", "/peer"),
+            ("text", text),
+            ("api_app_id", "A123456"),
+            ("is_enterprise_install", "false"),
+            ("response_url", "https://hooks.slack.com/commands/1234/5678"),
+            ("trigger_id", "13345224609.738474920.8088930838d88f008e0"),
+        ])
+        .unwrap()
+    }
+
+    /// Runs `/peer <text>` as `user`, signed now; asserts the 200 and returns the reply JSON.
+    pub async fn slash(&self, user: &str, text: &str) -> Value {
+        let body = Self::slash_body(user, text);
+        let resp = self
+            .post_signed(
+                "/slack/commands",
+                "application/x-www-form-urlencoded",
+                &body,
+                Some(Utc::now().timestamp()),
+            )
+            .await;
+        assert_eq!(resp.status(), 200, "/peer {text}");
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(v["response_type"], "ephemeral", "/peer {text}: {v}");
+        v
+    }
+
+    /// The reply text of `/peer <text>` as `user`.
+    pub async fn say(&self, user: &str, text: &str) -> String {
+        self.slash(user, text).await["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// One scheduler pass at `at`.
+    pub async fn tick(&self, at: &str) -> Vec<String> {
+        sideways::scheduler::tick(&self.state, utc(at), false)
+            .await
+            .expect("tick")
+    }
+
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        let (n,): (i64,) = sqlx::query_as(sql)
+            .fetch_one(self.state.store.pool())
+            .await
+            .unwrap();
+        n
+    }
+}

@@ -1,0 +1,9 @@
+//! Integration tests: the real HTTP surface, signed like Slack, against a fake Slack Web API.
+
+mod cli;
+mod commands;
+mod helpers;
+mod manifest;
+mod samples;
+mod scheduler;
+mod security;

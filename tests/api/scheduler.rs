@@ -1,0 +1,267 @@
+//! Scheduler passes at chosen moments against the fake Slack.
+
+use crate::helpers::*;
+
+const ME: &str = "U0ME";
+
+/// A user in London with two weekly peers last seen on Monday 2026-11-09 and Tuesday 11-10:
+/// due Monday 11-16 and Tuesday 11-17.
+async fn london_user_with_two_peers() -> TestApp {
+    let app = spawn_app().await;
+    app.slack.set_tz(ME, "Europe/London");
+    app.state.clock.freeze(utc("2026-11-10T12:00:00Z"));
+    app.say(
+        ME,
+        "add <@U0ANA> weekly because her platform gates our launch",
+    )
+    .await;
+    app.say(ME, "add <@U0RAJ> weekly").await;
+    app.say(ME, "checkin <@U0ANA> on 2026-11-09").await;
+    app.say(ME, "checkin <@U0RAJ> on 2026-11-10").await;
+    app
+}
+
+#[tokio::test]
+async fn a_due_nudge_goes_out_once_at_the_start_of_working_hours() {
+    let app = london_user_with_two_peers().await;
+    assert!(
+        app.tick("2026-11-15T12:00:00Z").await.is_empty(),
+        "not due yet"
+    );
+    assert!(
+        app.tick("2026-11-16T08:59:00Z").await.is_empty(),
+        "before 09:00 London"
+    );
+    let sent = app.tick("2026-11-16T09:00:00Z").await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0].contains("T0001/U0ME") && sent[0].contains("<@U0ANA>"),
+        "{sent:?}"
+    );
+    let dms = app.slack.dms();
+    assert_eq!(dms.len(), 1);
+    assert_eq!(dms[0]["channel"], ME, "a DM to the owner");
+    let text = dms[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("<@U0ANA>") && text.contains("her platform gates our launch"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("<@U0RAJ>"),
+        "Raj is not due until tomorrow: {text}"
+    );
+    assert!(dms[0]["blocks"].as_array().is_some_and(|b| !b.is_empty()));
+    // The same moment again, and later the same day: nothing more.
+    assert!(app.tick("2026-11-16T09:00:00Z").await.is_empty());
+    assert!(app.tick("2026-11-16T15:00:00Z").await.is_empty());
+    assert_eq!(app.slack.dms().len(), 1);
+    // Tuesday: Raj is due, and Ana (still overdue) is bundled into the one DM of the day.
+    let sent = app.tick("2026-11-17T09:00:30Z").await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let text = app.slack.dms()[1]["text"].as_str().unwrap().to_string();
+    assert!(
+        text.contains("<@U0RAJ>") && text.contains("<@U0ANA>"),
+        "{text}"
+    );
+    assert_eq!(
+        app.count("select count(*) from delivery where status = 'sent'")
+            .await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_checkin_restarts_the_clock_and_nothing_is_sent() {
+    let app = london_user_with_two_peers().await;
+    app.state.clock.freeze(utc("2026-11-15T20:00:00Z"));
+    app.say(ME, "checkin <@U0ANA> coffee").await;
+    assert!(app.tick("2026-11-16T09:00:00Z").await.is_empty());
+    assert!(app.slack.dms().is_empty());
+}
+
+#[tokio::test]
+async fn a_due_date_on_the_weekend_or_while_down_waits_for_the_next_window() {
+    let app = spawn_app().await;
+    app.slack.set_tz(ME, "America/Los_Angeles");
+    app.state.clock.freeze(utc("2026-11-20T18:00:00Z"));
+    app.say(ME, "add <@U0ANA> weekly").await;
+    app.say(ME, "checkin <@U0ANA> on 2026-11-14").await; // due Saturday 11-21
+    assert!(
+        app.tick("2026-11-21T17:00:00Z").await.is_empty(),
+        "Saturday"
+    );
+    assert!(
+        app.tick("2026-11-23T16:59:00Z").await.is_empty(),
+        "Monday 08:59 Pacific"
+    );
+    // The bot was down from Monday morning until Monday 20:00 Pacific: wait for Tuesday 09:00.
+    assert!(
+        app.tick("2026-11-24T04:00:00Z").await.is_empty(),
+        "20:00 Pacific"
+    );
+    assert!(app.tick("2026-11-24T16:59:00Z").await.is_empty());
+    assert_eq!(
+        app.tick("2026-11-24T17:00:00Z").await.len(),
+        1,
+        "Tuesday 09:00 Pacific"
+    );
+}
+
+#[tokio::test]
+async fn daylight_saving_changes_move_nothing() {
+    let app = spawn_app().await;
+    app.slack.set_tz(ME, "America/New_York");
+    app.state.clock.freeze(utc("2026-03-04T15:00:00Z"));
+    app.say(ME, "add <@U0ANA> weekly").await;
+    app.say(ME, "checkin <@U0ANA> on 2026-03-02").await; // due Monday 03-09, after the spring change
+    assert!(
+        app.tick("2026-03-09T12:59:00Z").await.is_empty(),
+        "08:59 EDT"
+    );
+    assert_eq!(
+        app.tick("2026-03-09T13:00:00Z").await.len(),
+        1,
+        "09:00 EDT is 13:00Z, not 14:00Z"
+    );
+}
+
+#[tokio::test]
+async fn settings_change_when_nudges_may_arrive() {
+    let app = london_user_with_two_peers().await;
+    app.state.clock.freeze(utc("2026-11-12T12:00:00Z"));
+    let r = app.say(ME, "settings hours 11-15 days tue-fri").await;
+    assert!(r.contains("tue-fri, 11:00–15:00"), "{r}");
+    assert!(
+        app.tick("2026-11-16T11:00:00Z").await.is_empty(),
+        "Monday is not a working day now"
+    );
+    assert!(app.tick("2026-11-17T10:59:00Z").await.is_empty());
+    assert_eq!(app.tick("2026-11-17T11:00:00Z").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_snoozed_peer_is_not_nudged_until_the_snooze_ends() {
+    let app = london_user_with_two_peers().await;
+    app.state.clock.freeze(utc("2026-11-12T12:00:00Z"));
+    app.say(ME, "snooze <@U0ANA> until 2026-11-19").await;
+    app.say(ME, "snooze <@U0RAJ> until 2026-11-19").await;
+    assert!(app.tick("2026-11-16T09:00:00Z").await.is_empty());
+    assert!(app.tick("2026-11-18T09:00:00Z").await.is_empty());
+    assert_eq!(app.tick("2026-11-19T09:00:00Z").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_429_is_honoured_and_the_message_is_sent_after_retry_after() {
+    let app = london_user_with_two_peers().await;
+    app.slack.script(Script::RateLimited {
+        retry_after_secs: 30,
+    });
+    assert!(app.tick("2026-11-16T09:00:00Z").await.is_empty());
+    assert_eq!(
+        app.slack.calls("chat.postMessage").len(),
+        1,
+        "one attempt, refused"
+    );
+    assert!(
+        app.tick("2026-11-16T09:00:20Z").await.is_empty(),
+        "still inside Retry-After"
+    );
+    assert_eq!(
+        app.slack.calls("chat.postMessage").len(),
+        1,
+        "no attempt before Retry-After"
+    );
+    assert_eq!(app.tick("2026-11-16T09:00:31Z").await.len(), 1);
+    assert_eq!(app.slack.dms().len(), 1);
+    assert!(
+        app.tick("2026-11-16T09:05:00Z").await.is_empty(),
+        "never twice"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_send_is_retried_later_and_a_refused_one_is_kept_not_dropped() {
+    let app = london_user_with_two_peers().await;
+    app.slack.script(Script::ServerError);
+    assert!(app.tick("2026-11-16T09:00:00Z").await.is_empty());
+    assert_eq!(
+        app.count("select count(*) from delivery where status = 'pending'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.tick("2026-11-16T09:02:00Z").await.len(),
+        1,
+        "retried after back-off"
+    );
+    app.slack.script(Script::Error("user_not_found"));
+    assert!(app.tick("2026-11-17T09:00:00Z").await.is_empty());
+    assert_eq!(app.count("select count(*) from delivery where status = 'failed' and last_error = 'user_not_found'").await, 1);
+    assert!(
+        app.tick("2026-11-17T12:00:00Z").await.is_empty(),
+        "a refused message is not retried forever"
+    );
+}
+
+#[tokio::test]
+async fn overlapping_passes_send_a_message_once() {
+    let app = london_user_with_two_peers().await;
+    let (a, b) = tokio::join!(
+        app.tick("2026-11-16T09:00:00Z"),
+        app.tick("2026-11-16T09:00:00Z")
+    );
+    assert_eq!(a.len() + b.len(), 1, "{a:?} {b:?}");
+    assert_eq!(app.slack.dms().len(), 1);
+}
+
+#[tokio::test]
+async fn a_dry_run_shows_what_would_be_sent_and_changes_nothing() {
+    let app = london_user_with_two_peers().await;
+    let lines = sideways::scheduler::tick(&app.state, utc("2026-11-16T09:00:00Z"), true)
+        .await
+        .unwrap();
+    assert_eq!(lines.len(), 1);
+    assert!(lines[0].contains("would send"), "{lines:?}");
+    assert!(app.slack.calls("chat.postMessage").is_empty());
+    assert_eq!(app.count("select count(*) from delivery").await, 0);
+    assert_eq!(
+        app.tick("2026-11-16T09:00:00Z").await.len(),
+        1,
+        "the real pass still sends"
+    );
+}
+
+#[tokio::test]
+async fn a_lease_left_by_a_crashed_sender_is_retried_after_it_expires() {
+    let app = london_user_with_two_peers().await;
+    // Simulate a process that recorded the message and died before sending.
+    let owner = sideways::domain::Owner::new(
+        sideways::domain::TeamId::parse(TEAM).unwrap(),
+        sideways::domain::UserId::parse(ME).unwrap(),
+    );
+    let notice = r#"{"type":"checkin_nudge","day":"2026-11-16","items":[]}"#;
+    let claim = sideways::store::DeliveryClaim {
+        owner: &owner,
+        kind: "checkin_nudge",
+        key: "2026-11-16",
+        payload: notice,
+        nudges: &[],
+    };
+    let t = utc("2026-11-16T09:00:00Z");
+    app.state
+        .store
+        .claim_delivery(&claim, t, t + chrono::TimeDelta::minutes(10))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        app.tick("2026-11-16T09:05:00Z").await.is_empty(),
+        "the day's nudge is taken; lease still held"
+    );
+    assert_eq!(
+        app.tick("2026-11-16T09:10:00Z").await.len(),
+        1,
+        "lease expired: sent once"
+    );
+    assert!(app.tick("2026-11-16T09:30:00Z").await.is_empty());
+}
