@@ -48,7 +48,7 @@ create table peer (
     created_at       text not null,
     primary key (team_id, owner_id, peer_id)
 );
-create index peer_by_nudge_at on peer (nudge_at);
+create index peer_by_nudge_at on peer (nudge_at, team_id, owner_id);
 
 -- A contact that happened: a full check-in or a coffee. Kept when a peer leaves the map.
 create table checkin (

@@ -51,11 +51,7 @@ impl Notice {
     pub fn text(&self) -> String {
         match self {
             Notice::CheckinNudge { items, .. } => {
-                let mut out = String::from(if items.len() == 1 {
-                    "A check-in is due today:\n"
-                } else {
-                    "Check-ins due today:\n"
-                });
+                let mut out = String::from("Due for a check-in:\n");
                 for i in items {
                     out.push_str(&format!("• {}\n", due_line(i)));
                 }

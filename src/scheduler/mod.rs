@@ -23,7 +23,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-/// Owners planned per query; a pass repeats the query until nothing is due.
+/// Due peers read per query; a pass repeats the query until nothing is due.
 const BATCH: i64 = 500;
 /// Messages in flight at once (each DM is its own channel, so Slack's per-channel limit is not hit).
 const CONCURRENCY: usize = 16;
@@ -131,7 +131,8 @@ pub async fn tick(
                 }
             }
         }
-        if dry_run || (owners.len() as i64) < BATCH {
+        // Every planned owner's due peers moved past `now`, so the next query sees new rows.
+        if dry_run || owners.is_empty() {
             break;
         }
     }

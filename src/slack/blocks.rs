@@ -7,13 +7,11 @@ use slack_morphism::prelude::*;
 pub fn notice(n: &Notice) -> Vec<SlackBlock> {
     match n {
         Notice::CheckinNudge { items, .. } => {
-            let head = if items.len() == 1 {
-                "A check-in is due today"
-            } else {
-                "Check-ins due today"
-            };
-            let mut blocks: Vec<SlackBlock> =
-                vec![SlackSectionBlock::new().with_text(md!("*{}*", head)).into()];
+            let mut blocks: Vec<SlackBlock> = vec![
+                SlackSectionBlock::new()
+                    .with_text(md!("*Due for a check-in*"))
+                    .into(),
+            ];
             for i in items {
                 blocks.push(
                     SlackSectionBlock::new()

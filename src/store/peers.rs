@@ -38,6 +38,11 @@ type PeerNudgeRow = (
     Option<NaiveDate>,
     DateTime<Utc>,
 );
+/// Reads only rows whose nudge time has come, through `peer_by_nudge_at` (tested below).
+const OWNERS_DUE: &str = "select team_id, owner_id, min(nudge_at) as first from \
+     (select team_id, owner_id, nudge_at from peer where nudge_at <= ? order by nudge_at limit ?) due \
+     group by team_id, owner_id order by first";
+
 const PEER_COLUMNS: &str = "peer_id, reason_enc, cadence, added_on, last_contact_on, snoozed_until";
 
 pub(super) async fn set_nudges(
@@ -195,17 +200,14 @@ impl Store {
         Ok(n)
     }
 
-    /// Owners with at least one peer whose nudge time has come, at most `limit` of them, the
-    /// longest-waiting first. Reads only due rows, through `peer_by_nudge_at`.
+    /// Owners of the (at most `limit`) longest-waiting peers whose nudge time has come. Reads
+    /// only due rows, through `peer_by_nudge_at`.
     pub async fn owners_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Owner>> {
-        let rows: Vec<(String, String, DateTime<Utc>)> = sqlx::query_as(
-            "select team_id, owner_id, min(nudge_at) as first from peer where nudge_at <= ? \
-             group by team_id, owner_id order by first limit ?",
-        )
-        .bind(instant(now))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<(String, String, DateTime<Utc>)> = sqlx::query_as(OWNERS_DUE)
+            .bind(instant(now))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         rows.into_iter()
             .map(|(t, u, _)| match (TeamId::parse(&t), UserId::parse(&u)) {
                 (Some(t), Some(u)) => Ok(Owner::new(t, u)),
@@ -263,5 +265,41 @@ impl Store {
         rows.into_iter()
             .map(|(a, b, c, d, e, f, at)| Ok((self.peer_from_row((a, b, c, d, e, f))?, at)))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::Cipher;
+
+    #[tokio::test]
+    async fn finding_due_owners_reads_the_nudge_index_not_the_whole_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let key = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+        let store = Store::connect(&url, Cipher::from_key_text(key).unwrap())
+            .await
+            .unwrap();
+        let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "explain query plan {OWNERS_DUE}"
+        )))
+        .bind(Utc::now())
+        .bind(10)
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        let detail: Vec<&str> = plan.iter().map(|r| r.3.as_str()).collect();
+        assert!(
+            detail
+                .iter()
+                .any(|d| d.contains("USING INDEX peer_by_nudge_at")
+                    || d.contains("USING COVERING INDEX peer_by_nudge_at")),
+            "{detail:?}"
+        );
+        assert!(
+            !detail.iter().any(|d| d.starts_with("SCAN peer")),
+            "{detail:?}"
+        );
     }
 }
