@@ -54,6 +54,8 @@ impl Names {
             (":large_yellow_circle:", "◐"),
             (":large_blue_circle:", "○"),
             (":warning:", "!"),
+            (":rotating_light:", "!!"),
+            (":white_check_mark:", "✓"),
             ("&lt;", "<"),
             ("&gt;", ">"),
             ("&amp;", "&"),
@@ -79,9 +81,8 @@ pub struct ConsoleMessenger {
 #[async_trait]
 impl Messenger for ConsoleMessenger {
     async fn send(&self, to: &Owner, notice: &Notice) -> Result<(), SendError> {
-        let Notice::CheckinNudge { day, .. } = notice;
         let text = format!(
-            "── DM to {} ({day}) ──\n{}\n",
+            "── DM to {} ──\n{}\n",
             self.names.render(&to.user.mention()),
             self.names.render(&notice.text())
         );

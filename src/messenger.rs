@@ -3,7 +3,7 @@
 //! API in the tests. What to say is a [`Notice`] (plain data, stored in the outbox as JSON);
 //! how it looks is each messenger's business.
 
-use crate::domain::{Owner, UserId, Warmth};
+use crate::domain::{Owner, Stage, UserId, Warmth};
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
@@ -13,8 +13,21 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Notice {
-    /// The day's one bundled DM: every peer whose check-in is due.
-    CheckinNudge { day: NaiveDate, items: Vec<DueItem> },
+    /// The day's one bundled DM: every peer whose check-in is due, and heads-ups about 3 days
+    /// from their room that still have untold peers.
+    CheckinNudge {
+        day: NaiveDate,
+        items: Vec<DueItem>,
+        #[serde(default)]
+        headsups: Vec<HeadsupItem>,
+    },
+    /// A heads-up reminder inside 24 hours of the room (sent whatever the hour).
+    HeadsupReminder { item: HeadsupItem, stage: Stage },
+    /// After the room: did each peer hear it first?
+    HeadsupAfter {
+        item: HeadsupItem,
+        told: Vec<UserId>,
+    },
 }
 
 /// One peer in a check-in nudge.
@@ -28,20 +41,56 @@ pub struct DueItem {
     pub warmth: Warmth,
 }
 
+/// A heads-up as a message names it; `room` is already in the owner's zone.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct HeadsupItem {
+    pub number: i64,
+    pub what: String,
+    pub room: String,
+    pub untold: Vec<UserId>,
+}
+
+fn mentions(users: &[UserId]) -> String {
+    users
+        .iter()
+        .map(UserId::mention)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl Notice {
     /// The delivery kind, part of the outbox's unique key.
     pub fn kind(&self) -> &'static str {
         match self {
             Notice::CheckinNudge { .. } => "checkin_nudge",
+            Notice::HeadsupReminder { .. } => "headsup_reminder",
+            Notice::HeadsupAfter { .. } => "headsup_after",
         }
     }
 
     /// One line naming what is sent, without private text (for `sideways tick` and logs).
     pub fn summary(&self) -> String {
         match self {
-            Notice::CheckinNudge { items, .. } => {
-                let who: Vec<String> = items.iter().map(|i| i.peer.mention()).collect();
-                format!("check-in nudge: {} due ({})", items.len(), who.join(", "))
+            Notice::CheckinNudge {
+                items, headsups, ..
+            } => {
+                let who: Vec<UserId> = items.iter().map(|i| i.peer.clone()).collect();
+                let mut s = format!("check-in nudge: {} due ({})", items.len(), mentions(&who));
+                if !headsups.is_empty() {
+                    let nums: Vec<String> =
+                        headsups.iter().map(|h| format!("#{}", h.number)).collect();
+                    s.push_str(&format!(", heads-ups {}", nums.join(" ")));
+                }
+                s
+            }
+            Notice::HeadsupReminder { item, stage } => format!(
+                "heads-up #{} reminder ({}): untold {}",
+                item.number,
+                stage.as_str(),
+                mentions(&item.untold)
+            ),
+            Notice::HeadsupAfter { item, .. } => {
+                format!("heads-up #{} after the room", item.number)
             }
         }
     }
@@ -50,16 +99,79 @@ impl Notice {
     /// notification fallback for Block Kit.
     pub fn text(&self) -> String {
         match self {
-            Notice::CheckinNudge { items, .. } => {
-                let mut out = String::from("Due for a check-in:\n");
-                for i in items {
-                    out.push_str(&format!("• {}\n", due_line(i)));
+            Notice::CheckinNudge {
+                items, headsups, ..
+            } => {
+                let mut out = String::new();
+                if !items.is_empty() {
+                    out.push_str("Due for a check-in:\n");
+                    for i in items {
+                        out.push_str(&format!("• {}\n", due_line(i)));
+                    }
                 }
-                out.push_str("Log one with `/peer checkin @peer`, or `/peer snooze @peer 3 days`.");
+                if !headsups.is_empty() {
+                    out.push_str("Tell them before the room:\n");
+                    for h in headsups {
+                        out.push_str(&format!("• {}\n", headsup_line(h)));
+                    }
+                }
+                out.push_str(if items.is_empty() {
+                    "Once you have told someone: `/peer told @peer <number>`."
+                } else {
+                    "Log one with `/peer checkin @peer`, or `/peer snooze @peer 3 days`."
+                });
                 out
+            }
+            Notice::HeadsupReminder { item, stage } => {
+                let when = if *stage == Stage::TwoHours {
+                    "in about 2 hours"
+                } else {
+                    "tomorrow"
+                };
+                format!(
+                    ":rotating_light: The room hears #{} “{}” {when} ({}). Still untold: {}. \
+                     Tell them first, then `/peer told @peer {}`.",
+                    item.number,
+                    escape_mrkdwn(&item.what),
+                    item.room,
+                    mentions(&item.untold),
+                    item.number
+                )
+            }
+            Notice::HeadsupAfter { item, told } => {
+                let mut out = format!(
+                    "The room has heard #{} “{}”. Did each peer hear it from you first?\n",
+                    item.number,
+                    escape_mrkdwn(&item.what)
+                );
+                for p in told {
+                    out.push_str(&format!(
+                        "• {}: you told them before the room :white_check_mark:\n",
+                        p.mention()
+                    ));
+                }
+                for p in &item.untold {
+                    out.push_str(&format!(
+                        "• {m}: `/peer told {m} {n}` if they did, `/peer told {m} {n} late` if they heard it in the room\n",
+                        m = p.mention(),
+                        n = item.number
+                    ));
+                }
+                out.trim_end().to_string()
             }
         }
     }
+}
+
+/// `#3 “…” reaches the room Thu 3 Dec 10:00; still untold: <@A>`
+pub fn headsup_line(h: &HeadsupItem) -> String {
+    format!(
+        "#{} “{}” reaches the room {}; still untold: {}",
+        h.number,
+        escape_mrkdwn(&h.what),
+        h.room,
+        mentions(&h.untold)
+    )
 }
 
 /// `<@U2> (biweekly, cooling): last contact 18 days ago. _because …_`

@@ -1,10 +1,11 @@
 //! `/peer help [topic]`: the command list, or one subcommand explained.
 
 use super::args::{Args, free_text};
-use super::{Reply, add, cadence, checkin, map, remove, settings, snooze};
+use super::{Reply, add, cadence, checkin, headsup, map, remove, settings, snooze, told};
 use crate::error::UsageError;
 
-pub const USAGE: &str = "`/peer help [add|remove|map|checkin|cadence|snooze|settings]`";
+pub const USAGE: &str =
+    "`/peer help [add|remove|map|checkin|cadence|snooze|headsup|told|headsups|settings]`";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Help {
@@ -19,6 +20,9 @@ const TOPICS: &[(&str, &str, &str)] = &[
     ("checkin", checkin::USAGE, checkin::ABOUT),
     ("cadence", cadence::USAGE, cadence::ABOUT),
     ("snooze", snooze::USAGE, snooze::ABOUT),
+    ("headsup", headsup::USAGE, headsup::ABOUT),
+    ("told", told::USAGE, told::ABOUT),
+    ("headsups", headsup::LIST_USAGE, headsup::LIST_ABOUT),
     ("settings", settings::USAGE, settings::ABOUT),
 ];
 

@@ -21,6 +21,7 @@ pub(super) async fn run(ctx: &Ctx<'_>) -> Result<Reply> {
         ));
     }
     peers.sort_by_key(|p| p.urgency_key(today));
+    let record = ctx.store.heard_first_record(ctx.owner).await?;
     let mut text = format!(
         "*Your peer map* ({} active, only you can see this)\n",
         peers.len()
@@ -51,6 +52,9 @@ pub(super) async fn run(ctx: &Ctx<'_>) -> Result<Reply> {
             && let Some(s) = p.snoozed_until
         {
             text.push_str(&format!(" · snoozed until {}", fmt_day(s, today)));
+        }
+        if let Some((yes, all)) = record.get(&p.peer) {
+            text.push_str(&format!(" · heard news from you first {yes} of {all}"));
         }
         text.push('\n');
         if let Some(r) = &p.reason {

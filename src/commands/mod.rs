@@ -8,11 +8,13 @@ mod add;
 mod args;
 mod cadence;
 mod checkin;
+mod headsup;
 mod help;
 mod map;
 mod remove;
 mod settings;
 mod snooze;
+mod told;
 
 use crate::domain::{DeliveryPrefs, Owner, Peer, UserId, nudge_at};
 use crate::error::{Result, UsageError};
@@ -23,10 +25,12 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 pub use add::Add;
 pub use cadence::SetCadence;
 pub use checkin::Checkin;
+pub use headsup::HeadsupCmd;
 pub use help::Help;
 pub use remove::Remove;
 pub use settings::Settings;
 pub use snooze::Snooze;
+pub use told::Told;
 
 /// A `/peer` invocation, fully parsed.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,12 +43,16 @@ pub enum Command {
     Cadence(SetCadence),
     Snooze(Snooze),
     Settings(Settings),
+    Headsup(HeadsupCmd),
+    Headsups,
+    Told(Told),
 }
 
 /// Every subcommand's usage line, in help order.
 pub const ALL_USAGE: &str = "`/peer add @user [weekly|biweekly|monthly|every N weeks] [because …]` · \
 `/peer remove @user` · `/peer map` · `/peer checkin @user [coffee] [on <date>] [notes]` · \
 `/peer cadence @user <cadence>` · `/peer snooze @user <N days | until <date>>` · \
+`/peer headsup \"<what>\" @a @b … before <when>` · `/peer told @user [<id>]` · `/peer headsups` · \
 `/peer settings [tz <zone>] [hours <HH-HH>] [days <mon-fri>]` · `/peer help [topic]`";
 
 impl Command {
@@ -63,6 +71,11 @@ impl Command {
             "cadence" => cadence::parse(&mut args).map(Command::Cadence),
             "snooze" => snooze::parse(&mut args).map(Command::Snooze),
             "settings" => settings::parse(&mut args).map(Command::Settings),
+            "headsup" | "heads-up" => {
+                headsup::parse(args.rest().unwrap_or("")).map(Command::Headsup)
+            }
+            "headsups" | "heads-ups" => args.finish(headsup::LIST_USAGE).map(|_| Command::Headsups),
+            "told" => told::parse(&mut args).map(Command::Told),
             _ => Err(UsageError::new(
                 format!("I don't know `/peer {}`.", args::free_text(sub)),
                 ALL_USAGE,
@@ -80,6 +93,9 @@ impl Command {
             Command::Cadence(c) => c.run(ctx).await,
             Command::Snooze(c) => c.run(ctx).await,
             Command::Settings(c) => c.run(ctx).await,
+            Command::Headsup(c) => c.run(ctx).await,
+            Command::Headsups => headsup::list(ctx).await,
+            Command::Told(c) => c.run(ctx).await,
         }
     }
 }
@@ -134,6 +150,16 @@ impl Reply {
     pub fn new(text: impl Into<String>) -> Self {
         Reply { text: text.into() }
     }
+}
+
+/// A moment in `tz`: `today 15:00`, `Thu 3 Dec 10:00`.
+pub fn fmt_moment(at: DateTime<Utc>, tz: chrono_tz::Tz, today: NaiveDate) -> String {
+    let local = at.with_timezone(&tz);
+    format!(
+        "{} {}",
+        fmt_day(local.date_naive(), today),
+        local.format("%H:%M")
+    )
 }
 
 /// `today`, `tomorrow`, `Mon 7 Dec` (with the year when it is not this one).

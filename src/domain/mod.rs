@@ -6,12 +6,16 @@
 
 mod cadence;
 mod dates;
+mod headsup;
 mod hours;
 mod ids;
 mod peer;
+mod when;
 
 pub use cadence::Cadence;
 pub use dates::{DateError, DateSpec, parse_date_spec};
+pub use headsup::{Headsup, NamedPeer, Stage, Step};
 pub use hours::{DeliveryPrefs, WeekdaySet, WorkingHours, local_midnight};
 pub use ids::{Owner, TeamId, UserId};
 pub use peer::{Peer, REMIND_AGAIN_AFTER_DAYS, Warmth, nudge_at, remind_again_on};
+pub use when::{WhenSpec, parse_time, parse_when};

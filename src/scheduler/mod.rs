@@ -12,7 +12,7 @@
 pub mod plan;
 
 use crate::app::AppState;
-use crate::domain::{Owner, TeamId};
+use crate::domain::{Owner, Stage, Step, TeamId};
 use crate::messenger::{Notice, SendError};
 use crate::store::{DeliveryClaim, StoreError};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -87,12 +87,84 @@ pub async fn tick(
             }
         }
     }
-    for _round in 0..1000 {
-        let owners = store.owners_due(now, BATCH).await?;
+    // Heads-ups whose next look is due: urgent reminders and after-room questions go out on
+    // their own; a due 3-day reminder joins its owner's daily DM below.
+    let mut daily_owners = Vec::new();
+    for (owner, h) in store.headsups_due(now, BATCH).await? {
+        let prefs = store.ensure_profile(&owner, now).await?.prefs();
+        let (notice, key, update) = match h.step(&prefs, now) {
+            Step::Daily => {
+                daily_owners.push(owner);
+                continue;
+            }
+            Step::Wait { stage, next } => {
+                if !dry_run {
+                    store
+                        .set_headsup_stages(&owner, &[(h.number, stage, next)])
+                        .await?;
+                }
+                continue;
+            }
+            Step::Finished => {
+                if !dry_run {
+                    store
+                        .set_headsup_stages(&owner, &[(h.number, Stage::After, now)])
+                        .await?;
+                }
+                continue;
+            }
+            Step::Urgent(stage) => (
+                Notice::HeadsupReminder {
+                    item: plan::headsup_item(&h, &prefs, now),
+                    stage,
+                },
+                format!("{}:{}", h.number, stage.as_str()),
+                (h.number, stage, h.next_moment(stage)),
+            ),
+            Step::After => (
+                Notice::HeadsupAfter {
+                    item: plan::headsup_item(&h, &prefs, now),
+                    told: h
+                        .peers
+                        .iter()
+                        .filter(|p| p.told_at.is_some())
+                        .map(|p| p.peer.clone())
+                        .collect(),
+                },
+                h.number.to_string(),
+                (h.number, Stage::After, now),
+            ),
+        };
+        if let Some(job) = record(
+            state,
+            &owner,
+            notice,
+            &key,
+            &[],
+            &[update],
+            dry_run,
+            now,
+            &mut lines,
+        )
+        .await?
+        {
+            jobs.push(job);
+        } else if !dry_run {
+            store.set_headsup_stages(&owner, &[update]).await?;
+        }
+    }
+    for round in 0..1000 {
+        let mut owners = store.owners_due(now, BATCH).await?;
+        if round == 0 {
+            owners.append(&mut daily_owners);
+            owners.sort();
+            owners.dedup();
+        }
         for owner in &owners {
             let profile = store.ensure_profile(owner, now).await?;
             let peers = store.peers_with_nudges(owner).await?;
-            match plan::plan_owner(&peers, &profile.prefs(), now) {
+            let headsups = store.open_headsups(owner).await?;
+            match plan::plan_owner(&peers, &headsups, &profile.prefs(), now) {
                 OwnerPlan::Wait { nudges } => {
                     if !dry_run {
                         store.set_nudges(owner, &nudges).await?;
@@ -103,30 +175,30 @@ pub async fn tick(
                     key,
                     after_send,
                     if_already_sent,
+                    headsups_after_send,
+                    headsups_if_already_sent,
                 } => {
-                    if dry_run {
-                        if !store.delivery_recorded(owner, notice.kind(), &key).await? {
-                            lines.push(line(now, owner, &notice, "would send"));
-                        }
-                        continue;
-                    }
-                    let payload = serde_json::to_string(&notice)
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                    let claim = DeliveryClaim {
+                    let job = record(
+                        state,
                         owner,
-                        kind: notice.kind(),
-                        key: &key,
-                        payload: &payload,
-                        nudges: &after_send,
-                    };
-                    match store.claim_delivery(&claim, now, now + LEASE).await? {
-                        Some(id) => jobs.push(Job {
-                            id,
-                            owner: owner.clone(),
-                            notice,
-                            attempts: 1,
-                        }),
-                        None => store.set_nudges(owner, &if_already_sent).await?,
+                        notice,
+                        &key,
+                        &after_send,
+                        &headsups_after_send,
+                        dry_run,
+                        now,
+                        &mut lines,
+                    )
+                    .await?;
+                    match job {
+                        Some(job) => jobs.push(job),
+                        None if !dry_run => {
+                            store.set_nudges(owner, &if_already_sent).await?;
+                            store
+                                .set_headsup_stages(owner, &headsups_if_already_sent)
+                                .await?;
+                        }
+                        None => {}
                     }
                 }
             }
@@ -148,6 +220,47 @@ pub async fn tick(
         }
     }
     Ok(lines)
+}
+
+/// Records `notice` under its unique key (with the nudge and heads-up progress it carries) and
+/// returns the job to send; `None` if it was already recorded. A dry run only prints.
+#[allow(clippy::too_many_arguments)]
+async fn record(
+    state: &AppState,
+    owner: &Owner,
+    notice: Notice,
+    key: &str,
+    nudges: &[(crate::domain::UserId, DateTime<Utc>)],
+    headsups: &[crate::store::HeadsupUpdate],
+    dry_run: bool,
+    now: DateTime<Utc>,
+    lines: &mut Vec<String>,
+) -> Result<Option<Job>, StoreError> {
+    let store = &state.store;
+    if dry_run {
+        if !store.delivery_recorded(owner, notice.kind(), key).await? {
+            lines.push(line(now, owner, &notice, "would send"));
+        }
+        return Ok(None);
+    }
+    let payload = serde_json::to_string(&notice).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let claim = DeliveryClaim {
+        owner,
+        kind: notice.kind(),
+        key,
+        payload: &payload,
+        nudges,
+        headsups,
+    };
+    Ok(store
+        .claim_delivery(&claim, now, now + LEASE)
+        .await?
+        .map(|id| Job {
+            id,
+            owner: owner.clone(),
+            notice,
+            attempts: 1,
+        }))
 }
 
 fn line(now: DateTime<Utc>, owner: &Owner, notice: &Notice, verb: &str) -> String {

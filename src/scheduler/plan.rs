@@ -1,8 +1,12 @@
 //! Pure: given one owner's peers, their preferences and the time, decide whether a check-in
 //! nudge goes out now, what it says, and when each peer should next be looked at.
 
-use crate::domain::{DeliveryPrefs, Peer, UserId, nudge_at, remind_again_on};
-use crate::messenger::{DueItem, Notice};
+use crate::commands::fmt_moment;
+use crate::domain::{
+    DeliveryPrefs, Headsup, Peer, Stage, Step, UserId, local_midnight, nudge_at, remind_again_on,
+};
+use crate::messenger::{DueItem, HeadsupItem, Notice};
+use crate::store::HeadsupUpdate;
 use chrono::{DateTime, Days, Utc};
 
 /// What to do for one owner whose nudge time has come.
@@ -20,12 +24,27 @@ pub enum OwnerPlan {
         after_send: Vec<(UserId, DateTime<Utc>)>,
         /// Nudge times if today's nudge had already gone out (the one-a-day rule).
         if_already_sent: Vec<(UserId, DateTime<Utc>)>,
+        /// Heads-up stages once this nudge is recorded, and if today's had already gone out.
+        headsups_after_send: Vec<HeadsupUpdate>,
+        headsups_if_already_sent: Vec<HeadsupUpdate>,
     },
 }
 
-/// `peers` are all the owner's peers with their stored nudge times.
+/// A heads-up as messages show it, with the room time in the owner's zone.
+pub fn headsup_item(h: &Headsup, prefs: &DeliveryPrefs, now: DateTime<Utc>) -> HeadsupItem {
+    HeadsupItem {
+        number: h.number,
+        what: h.what.clone(),
+        room: fmt_moment(h.room_at, prefs.tz, prefs.local_date(now)),
+        untold: h.untold().map(|p| p.peer.clone()).collect(),
+    }
+}
+
+/// `peers` are all the owner's peers with their stored nudge times; `headsups` their open
+/// heads-ups (those whose 3-day reminder is due ride in the same DM).
 pub fn plan_owner(
     peers: &[(Peer, DateTime<Utc>)],
+    headsups: &[Headsup],
     prefs: &DeliveryPrefs,
     now: DateTime<Utc>,
 ) -> OwnerPlan {
@@ -50,7 +69,11 @@ pub fn plan_owner(
         .map(|(p, _)| p)
         .filter(|p| p.is_due(today))
         .collect();
-    if due.is_empty() {
+    let daily: Vec<&Headsup> = headsups
+        .iter()
+        .filter(|h| h.step(prefs, now) == Step::Daily)
+        .collect();
+    if due.is_empty() && daily.is_empty() {
         let nudges = picked
             .iter()
             .map(|(p, _)| (p.peer.clone(), nudge_at(p, prefs, None, now)))
@@ -89,11 +112,32 @@ pub fn plan_owner(
         .iter()
         .map(|(p, _)| (p.peer.clone(), nudge_at(p, prefs, Some(tomorrow), now)))
         .collect();
+    let headsups_after_send = daily
+        .iter()
+        .map(|h| (h.number, Stage::ThreeDays, h.next_moment(Stage::ThreeDays)))
+        .collect();
+    let tomorrow_window = prefs.next_working_instant(local_midnight(tomorrow, prefs.tz));
+    let headsups_if_already_sent = daily
+        .iter()
+        .map(|h| {
+            if tomorrow_window < h.room_at - Stage::OneDay.lead() {
+                (h.number, h.stage, tomorrow_window)
+            } else {
+                (h.number, Stage::ThreeDays, h.next_moment(Stage::ThreeDays))
+            }
+        })
+        .collect();
     OwnerPlan::Nudge {
-        notice: Notice::CheckinNudge { day: today, items },
+        notice: Notice::CheckinNudge {
+            day: today,
+            items,
+            headsups: daily.iter().map(|h| headsup_item(h, prefs, now)).collect(),
+        },
         key: today.to_string(),
         after_send,
         if_already_sent,
+        headsups_after_send,
+        headsups_if_already_sent,
     }
 }
 
@@ -139,7 +183,7 @@ mod tests {
             key,
             after_send,
             ..
-        } = plan_owner(&peers, &london(), now)
+        } = plan_owner(&peers, &[], &london(), now)
         else {
             panic!("expected a nudge")
         };
@@ -162,7 +206,7 @@ mod tests {
         let now = utc("2026-11-28T10:00:00Z"); // Saturday
         let peers = vec![(peer("U2", "2026-11-16"), utc("2026-11-23T09:00:00Z"))];
         assert_eq!(
-            plan_owner(&peers, &london(), now),
+            plan_owner(&peers, &[], &london(), now),
             OwnerPlan::Wait {
                 nudges: vec![(UserId::parse("U2").unwrap(), utc("2026-11-30T09:00:00Z"))]
             }
@@ -174,7 +218,7 @@ mod tests {
         let now = utc("2026-11-23T09:00:00Z");
         let peers = vec![(peer("U2", "2026-11-22"), utc("2026-11-23T09:00:00Z"))];
         assert_eq!(
-            plan_owner(&peers, &london(), now),
+            plan_owner(&peers, &[], &london(), now),
             OwnerPlan::Wait {
                 nudges: vec![(UserId::parse("U2").unwrap(), utc("2026-11-30T09:00:00Z"))]
             }

@@ -20,6 +20,8 @@ pub struct DeliveryClaim<'a> {
     pub payload: &'a str,
     /// Peer nudge times that move when (and only when) this claim wins.
     pub nudges: &'a [(UserId, DateTime<Utc>)],
+    /// Heads-up reminder stages recorded when (and only when) this claim wins.
+    pub headsups: &'a [super::HeadsupUpdate],
 }
 
 /// A recorded message whose send is due (first attempt or retry).
@@ -59,6 +61,7 @@ impl Store {
         .await?;
         if id.is_some() {
             set_nudges(&mut tx, c.owner, c.nudges).await?;
+            super::headsups::set_stages(&mut tx, c.owner, c.headsups).await?;
         }
         tx.commit().await?;
         Ok(id.map(|r| r.0))

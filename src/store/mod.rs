@@ -6,11 +6,13 @@
 //! private rows by owner. The SQL avoids SQLite-only constructs where a portable form exists.
 
 mod deliveries;
+mod headsups;
 mod installations;
 mod peers;
 mod profiles;
 
 pub use deliveries::{ClaimedDelivery, DeliveryClaim};
+pub use headsups::HeadsupUpdate;
 pub use peers::CheckinKind;
 pub use profiles::{Profile, TzSource};
 

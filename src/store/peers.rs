@@ -229,7 +229,7 @@ impl Store {
     }
 }
 
-async fn update_peer_tx(
+pub(super) async fn update_peer_tx(
     tx: &mut Transaction<'_, Sqlite>,
     owner: &Owner,
     p: &Peer,

@@ -246,6 +246,7 @@ async fn a_lease_left_by_a_crashed_sender_is_retried_after_it_expires() {
         key: "2026-11-16",
         payload: notice,
         nudges: &[],
+        headsups: &[],
     };
     let t = utc("2026-11-16T09:00:00Z");
     app.state
