@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod headsups;
 mod helpers;
 mod manifest;
 mod samples;
