@@ -142,9 +142,16 @@ fn local_instant(tz: Tz, date: NaiveDate, hour: u8) -> DateTime<Utc> {
     } else {
         (date, hour)
     };
-    let mut t =
-        date.and_time(NaiveTime::from_hms_opt(u32::from(hour), 0, 0).unwrap_or(NaiveTime::MIN));
-    for _ in 0..48 {
+    resolve_local(
+        tz,
+        date.and_time(NaiveTime::from_hms_opt(u32::from(hour), 0, 0).unwrap_or(NaiveTime::MIN)),
+    )
+}
+
+/// The real instant of a local wall-clock time: a time skipped by a DST jump resolves to the
+/// moment the clocks jump to, a repeated one to its first occurrence.
+pub(crate) fn resolve_local(tz: Tz, mut t: chrono::NaiveDateTime) -> DateTime<Utc> {
+    for _ in 0..8 {
         if let Some(dt) = tz.from_local_datetime(&t).earliest() {
             return dt.with_timezone(&Utc);
         }

@@ -2,7 +2,8 @@
 //! `in 3 days`, `in 2 hours`. Parsed without a clock; resolved in the user's zone later.
 
 use super::dates::{DateSpec, parse_date_spec};
-use chrono::{DateTime, Datelike, NaiveTime, TimeDelta, TimeZone, Utc};
+use super::hours::resolve_local;
+use chrono::{DateTime, Datelike, NaiveTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,7 +90,7 @@ impl WhenSpec {
                 let day = match date {
                     None => today,
                     Some(DateSpec::Weekday(w)) if today.weekday() == w => {
-                        let at = local(tz, today.and_time(time));
+                        let at = resolve_local(tz, today.and_time(time));
                         if at > now {
                             return at;
                         }
@@ -97,20 +98,10 @@ impl WhenSpec {
                     }
                     Some(spec) => spec.resolve_future(today),
                 };
-                local(tz, day.and_time(time))
+                resolve_local(tz, day.and_time(time))
             }
         }
     }
-}
-
-fn local(tz: Tz, mut t: chrono::NaiveDateTime) -> DateTime<Utc> {
-    for _ in 0..8 {
-        if let Some(dt) = tz.from_local_datetime(&t).earliest() {
-            return dt.with_timezone(&Utc);
-        }
-        t += TimeDelta::minutes(30);
-    }
-    Utc.from_utc_datetime(&t)
 }
 
 #[cfg(test)]
