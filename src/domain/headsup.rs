@@ -171,11 +171,7 @@ impl Headsup {
 
     /// When to look again once `done` is recorded: the next reminder's moment, else the room.
     pub fn next_moment(&self, done: Stage) -> DateTime<Utc> {
-        match self.next_reminder(done) {
-            Some(s) => self.moment(s),
-            None if done < Stage::After => self.room_at,
-            None => DateTime::<Utc>::MAX_UTC,
-        }
+        self.next_reminder(done).map_or(self.room_at, |s| self.moment(s))
     }
 }
 
