@@ -171,7 +171,8 @@ impl Headsup {
 
     /// When to look again once `done` is recorded: the next reminder's moment, else the room.
     pub fn next_moment(&self, done: Stage) -> DateTime<Utc> {
-        self.next_reminder(done).map_or(self.room_at, |s| self.moment(s))
+        self.next_reminder(done)
+            .map_or(self.room_at, |s| self.moment(s))
     }
 }
 
