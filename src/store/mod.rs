@@ -74,12 +74,6 @@ impl Store {
         Ok(Store { pool, cipher })
     }
 
-    /// For tests and benches that bring their own pool (e.g. `#[sqlx::test]`).
-    pub async fn from_pool(pool: SqlitePool, cipher: Cipher) -> Result<Store> {
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool, cipher })
-    }
-
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }

@@ -187,19 +187,6 @@ impl Store {
         Ok(())
     }
 
-    /// How many check-ins the owner has logged with a peer (all time).
-    pub async fn checkin_count(&self, owner: &Owner, peer: &UserId) -> Result<i64> {
-        let (n,): (i64,) = sqlx::query_as(
-            "select count(*) from checkin where team_id = ? and owner_id = ? and peer_id = ?",
-        )
-        .bind(owner.team.as_str())
-        .bind(owner.user.as_str())
-        .bind(peer.as_str())
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(n)
-    }
-
     /// Owners of the (at most `limit`) longest-waiting peers whose nudge time has come. Reads
     /// only due rows, through `peer_by_nudge_at`.
     pub async fn owners_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Owner>> {
