@@ -10,6 +10,7 @@ mod headsup;
 mod hours;
 mod ids;
 mod peer;
+mod schedule;
 mod when;
 
 pub use cadence::Cadence;
@@ -18,4 +19,5 @@ pub use headsup::{Headsup, NamedPeer, Stage, Step};
 pub use hours::{DeliveryPrefs, WeekdaySet, WorkingHours, local_midnight};
 pub use ids::{Owner, TeamId, UserId};
 pub use peer::{Peer, REMIND_AGAIN_AFTER_DAYS, Warmth, nudge_at, remind_again_on};
+pub use schedule::Schedule;
 pub use when::{WhenSpec, parse_time, parse_when};
