@@ -97,6 +97,7 @@ impl AppState {
             owner: &owner,
             profile: &profile,
             now,
+            messenger: self.messenger.as_ref(),
         })
         .await
     }

@@ -4,7 +4,7 @@
 //! edge is replaced: `@ana` typed here becomes the mention `<@UANA|ana>` Slack would send.
 
 use crate::app::AppState;
-use crate::domain::{Owner, TeamId, UserId};
+use crate::domain::{ChannelId, Owner, TeamId, UserId};
 use crate::messenger::{Messenger, Notice, SendError};
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -35,7 +35,18 @@ impl Names {
                     }
                     format!("<@{id}|{name}>")
                 }
-                _ => w.to_string(),
+                _ => match w.strip_prefix('#') {
+                    Some(name)
+                        if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()) =>
+                    {
+                        let id = format!("C{}", name.to_ascii_uppercase());
+                        if let Ok(mut m) = self.0.lock() {
+                            m.insert(id.clone(), name.to_ascii_lowercase());
+                        }
+                        format!("<#{id}|{name}>")
+                    }
+                    _ => w.to_string(),
+                },
             })
             .collect::<Vec<_>>()
             .join(" ")
@@ -47,6 +58,7 @@ impl Names {
         if let Ok(m) = self.0.lock() {
             for (id, name) in m.iter() {
                 out = out.replace(&format!("<@{id}>"), &format!("@{name}"));
+                out = out.replace(&format!("<#{id}>"), &format!("#{name}"));
             }
         }
         for (code, plain) in [
@@ -81,9 +93,13 @@ pub struct ConsoleMessenger {
 #[async_trait]
 impl Messenger for ConsoleMessenger {
     async fn send(&self, to: &Owner, notice: &Notice) -> Result<(), SendError> {
+        let dest = match notice.channel() {
+            Some(c) => format!("post to {}", c.mention()),
+            None => format!("DM to {}", to.user.mention()),
+        };
         let text = format!(
-            "── DM to {} ──\n{}\n",
-            self.names.render(&to.user.mention()),
+            "── {} ──\n{}\n",
+            self.names.render(&dest),
             self.names.render(&notice.text())
         );
         if let Ok(mut o) = self.out.lock() {
@@ -94,6 +110,16 @@ impl Messenger for ConsoleMessenger {
 
     async fn user_tz(&self, _who: &Owner) -> Result<Option<Tz>, SendError> {
         Ok(self.tz)
+    }
+
+    /// Every console user is in every channel.
+    async fn channel_members(
+        &self,
+        _team: &TeamId,
+        _channel: &ChannelId,
+    ) -> Result<Vec<UserId>, SendError> {
+        let names = self.names.0.lock().map(|m| m.clone()).unwrap_or_default();
+        Ok(names.keys().filter_map(|id| UserId::parse(id)).collect())
     }
 }
 

@@ -38,6 +38,9 @@ pub enum AppError {
     NotInstalled,
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Slack could not answer a question the command needed (nothing was saved).
+    #[error("Slack unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl AppError {
@@ -47,6 +50,10 @@ impl AppError {
             AppError::Usage(u) => u.reply_text(),
             AppError::NotInstalled => {
                 "Sideways is not installed in this workspace yet: ask whoever runs it to install the app.".into()
+            }
+            AppError::Unavailable(e) => {
+                tracing::warn!(error = %e, "Slack call for a command failed");
+                "I couldn't reach Slack to check that just now, so nothing was saved. Please try again in a moment.".into()
             }
             AppError::Store(e) => {
                 tracing::error!(error = %e, "command failed");

@@ -3,9 +3,9 @@
 //! API in the tests. What to say is a [`Notice`] (plain data, stored in the outbox as JSON);
 //! how it looks is each messenger's business.
 
-use crate::domain::{Owner, Stage, UserId, Warmth};
+use crate::domain::{ChannelId, DigestBody, Owner, Stage, TeamId, UserId, Warmth};
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use std::time::Duration;
 
@@ -28,6 +28,26 @@ pub enum Notice {
         item: HeadsupItem,
         told: Vec<UserId>,
     },
+    /// The digest posted to a leadership meeting's channel (not a DM: it goes to `channel`;
+    /// the outbox records it under the user who added the meeting).
+    Digest {
+        channel: ChannelId,
+        meeting: String,
+        room: String,
+        body: DigestBody,
+        as_of: DateTime<Utc>,
+    },
+    /// A channel member's private prep before the meeting.
+    MeetingPrep {
+        channel: ChannelId,
+        meeting: String,
+        room: String,
+        body: DigestBody,
+        headsups: Vec<HeadsupItem>,
+        as_of: DateTime<Utc>,
+    },
+    /// Once, when published context has grown old: refresh or clear it.
+    ContextStale { text: String, days: i64 },
 }
 
 /// One peer in a check-in nudge.
@@ -65,6 +85,17 @@ impl Notice {
             Notice::CheckinNudge { .. } => "checkin_nudge",
             Notice::HeadsupReminder { .. } => "headsup_reminder",
             Notice::HeadsupAfter { .. } => "headsup_after",
+            Notice::Digest { .. } => "digest",
+            Notice::MeetingPrep { .. } => "meeting_prep",
+            Notice::ContextStale { .. } => "context_stale",
+        }
+    }
+
+    /// Where it is posted when that is a channel rather than the recipient's DM.
+    pub fn channel(&self) -> Option<&ChannelId> {
+        match self {
+            Notice::Digest { channel, .. } => Some(channel),
+            _ => None,
         }
     }
 
@@ -92,6 +123,28 @@ impl Notice {
             Notice::HeadsupAfter { item, .. } => {
                 format!("heads-up #{} after the room", item.number)
             }
+            Notice::Digest {
+                meeting,
+                body,
+                channel,
+                ..
+            } => format!(
+                "digest for {meeting} to #{channel}: {} credits, {} contexts",
+                body.credits.len(),
+                body.contexts.len()
+            ),
+            Notice::MeetingPrep {
+                meeting,
+                body,
+                headsups,
+                ..
+            } => format!(
+                "prep for {meeting}: {} contexts, {} credits, {} heads-ups",
+                body.contexts.len(),
+                body.credits.len(),
+                headsups.len()
+            ),
+            Notice::ContextStale { days, .. } => format!("context is {days} days old"),
         }
     }
 
@@ -159,8 +212,103 @@ impl Notice {
                 }
                 out.trim_end().to_string()
             }
+            Notice::Digest {
+                meeting,
+                room,
+                body,
+                as_of,
+                ..
+            } => digest_text(meeting, room, body, *as_of),
+            Notice::MeetingPrep {
+                meeting,
+                room,
+                body,
+                headsups,
+                as_of,
+                ..
+            } => {
+                let mut out = format!(
+                    "Prep for {} ({room}), just for you.\n",
+                    escape_mrkdwn(meeting)
+                );
+                if !body.contexts.is_empty() {
+                    out.push_str("What your peers are juggling right now:\n");
+                    out.push_str(&context_lines(&body.contexts, *as_of));
+                }
+                if !body.credits.is_empty() {
+                    out.push_str("Credit worth saying out loud in the room:\n");
+                    out.push_str(&credit_lines(&body.credits));
+                }
+                if !headsups.is_empty() {
+                    out.push_str("Tell them before the room:\n");
+                    for h in headsups {
+                        out.push_str(&format!("• {}\n", headsup_line(h)));
+                    }
+                }
+                out.trim_end().to_string()
+            }
+            Notice::ContextStale { text, days } => format!(
+                "Your published context is {days} days old: “{}”. Peers and leadership digests \
+                 still show it. Refresh it with `/peer context set <what your team is juggling now>` \
+                 or take it down with `/peer context clear`.",
+                escape_mrkdwn(text)
+            ),
         }
     }
+}
+
+/// The channel digest: credits since the last one, then members' published constraints. An
+/// empty one says so.
+pub fn digest_text(meeting: &str, room: &str, body: &DigestBody, as_of: DateTime<Utc>) -> String {
+    let mut out = format!("*Before {} ({room})*\n", escape_mrkdwn(meeting));
+    if body.is_empty() {
+        out.push_str(
+            "Nothing to share this time: no credits since the last digest and no published \
+             constraints from this channel's members. `/peer credit @peer <what their team did>` \
+             names a peer's team in the next one.",
+        );
+        return out;
+    }
+    if !body.credits.is_empty() {
+        out.push_str("*Credit where it is due*\n");
+        out.push_str(&credit_lines(&body.credits));
+    }
+    if !body.contexts.is_empty() {
+        out.push_str("*What each team is juggling right now*\n");
+        out.push_str(&context_lines(&body.contexts, as_of));
+    }
+    out.trim_end().to_string()
+}
+
+fn credit_lines(credits: &[crate::domain::Credit]) -> String {
+    credits
+        .iter()
+        .map(|c| {
+            format!(
+                "• {} credits {}'s team: {}\n",
+                c.author.mention(),
+                c.peer.mention(),
+                escape_mrkdwn(&c.what)
+            )
+        })
+        .collect()
+}
+
+/// `• <@U>: text _(set 45 days ago)_`, the age shown once it is stale.
+pub fn context_lines(contexts: &[crate::domain::Published], as_of: DateTime<Utc>) -> String {
+    contexts
+        .iter()
+        .map(|c| format!("• {}: {}\n", c.user.mention(), context_with_age(c, as_of)))
+        .collect()
+}
+
+/// The text, with its age when it is older than 30 days.
+pub fn context_with_age(c: &crate::domain::Published, as_of: DateTime<Utc>) -> String {
+    let age = c
+        .stale_days(as_of)
+        .map(|d| format!(" _(set {d} days ago)_"))
+        .unwrap_or_default();
+    format!("{}{age}", escape_mrkdwn(&c.text))
 }
 
 /// `#3 “…” reaches the room Thu 3 Dec 10:00; still untold: <@A>`
@@ -224,4 +372,11 @@ pub trait Messenger: Send + Sync + 'static {
 
     /// The user's time zone as Slack knows it (`users.info` `tz`), if any.
     async fn user_tz(&self, who: &Owner) -> Result<Option<Tz>, SendError>;
+
+    /// Who is in a channel (`conversations.members`), all pages.
+    async fn channel_members(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+    ) -> Result<Vec<UserId>, SendError>;
 }

@@ -92,6 +92,16 @@ pub(crate) fn bounded_text(
     Ok(t)
 }
 
+/// `"text" rest` (straight or curly quotes) → (`text`, ` rest`).
+pub(crate) fn quoted(text: &str) -> Option<(&str, &str)> {
+    let t = text.trim_start();
+    let open = t.chars().next().filter(|c| ['"', '“', '”'].contains(c))?;
+    let body = &t[open.len_utf8()..];
+    let end = body.find(['"', '“', '”'])?;
+    let close = body[end..].chars().next()?.len_utf8();
+    Some((&body[..end], &body[end + close..]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

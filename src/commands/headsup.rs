@@ -2,7 +2,7 @@
 //! `headsup move <id> before <when>`, `/peer headsups`. A heads-up is the owner's alone: nothing
 //! about it is posted anywhere or shown to anyone, the named peers included.
 
-use super::args::{Args, bounded_text, free_text};
+use super::args::{Args, bounded_text, free_text, quoted};
 use super::{Ctx, Reply, fmt_moment};
 use crate::domain::{Headsup, Stage, UserId, WhenSpec, parse_when};
 use crate::error::{Result, UsageError};
@@ -81,16 +81,6 @@ fn parse_before(args: &mut Args) -> Result<WhenSpec, UsageError> {
             USAGE,
         )
     })
-}
-
-/// Splits `"what" rest` (straight or curly quotes).
-fn quoted(text: &str) -> Option<(&str, &str)> {
-    let t = text.trim_start();
-    let open = t.chars().next().filter(|c| ['"', '“', '”'].contains(c))?;
-    let body = &t[open.len_utf8()..];
-    let end = body.find(['"', '“', '”'])?;
-    let close = body[end..].chars().next()?.len_utf8();
-    Some((&body[..end], &body[end + close..]))
 }
 
 pub(super) fn parse(text: &str) -> Result<HeadsupCmd, UsageError> {

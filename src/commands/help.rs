@@ -1,7 +1,10 @@
 //! `/peer help [topic]`: the command list, or one subcommand explained.
 
 use super::args::{Args, free_text};
-use super::{Reply, add, cadence, checkin, headsup, map, remove, settings, snooze, told};
+use super::{
+    Reply, add, cadence, checkin, context, credit, headsup, map, meeting, remove, settings, snooze,
+    told,
+};
 use crate::error::UsageError;
 
 pub const USAGE: &str =
@@ -23,6 +26,9 @@ const TOPICS: &[(&str, &str, &str)] = &[
     ("headsup", headsup::USAGE, headsup::ABOUT),
     ("told", told::USAGE, told::ABOUT),
     ("headsups", headsup::LIST_USAGE, headsup::LIST_ABOUT),
+    ("credit", credit::USAGE, credit::ABOUT),
+    ("context", context::USAGE, context::ABOUT),
+    ("meeting", meeting::USAGE, meeting::ABOUT),
     ("settings", settings::USAGE, settings::ABOUT),
 ];
 

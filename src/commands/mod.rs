@@ -8,16 +8,20 @@ mod add;
 mod args;
 mod cadence;
 mod checkin;
+mod context;
+mod credit;
 mod headsup;
 mod help;
 mod map;
+mod meeting;
 mod remove;
 mod settings;
 mod snooze;
 mod told;
 
-use crate::domain::{DeliveryPrefs, Owner, Peer, UserId, nudge_at};
-use crate::error::{Result, UsageError};
+use crate::domain::{ChannelId, DeliveryPrefs, Owner, Peer, UserId, nudge_at};
+use crate::error::{AppError, Result, UsageError};
+use crate::messenger::{Messenger, SendError};
 use crate::store::{Profile, Store};
 use args::Args;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -25,8 +29,11 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 pub use add::Add;
 pub use cadence::SetCadence;
 pub use checkin::Checkin;
+pub use context::ContextCmd;
+pub use credit::CreditCmd;
 pub use headsup::HeadsupCmd;
 pub use help::Help;
+pub use meeting::MeetingCmd;
 pub use remove::Remove;
 pub use settings::Settings;
 pub use snooze::Snooze;
@@ -46,6 +53,9 @@ pub enum Command {
     Headsup(HeadsupCmd),
     Headsups,
     Told(Told),
+    Credit(CreditCmd),
+    Context(ContextCmd),
+    Meeting(MeetingCmd),
 }
 
 /// Every subcommand's usage line, in help order.
@@ -53,6 +63,8 @@ pub const ALL_USAGE: &str = "`/peer add @user [weekly|biweekly|monthly|every N w
 `/peer remove @user` · `/peer map` · `/peer checkin @user [coffee] [on <date>] [notes]` · \
 `/peer cadence @user <cadence>` · `/peer snooze @user <N days | until <date>>` · \
 `/peer headsup \"<what>\" @a @b … before <when>` · `/peer told @user [<id>]` · `/peer headsups` · \
+`/peer credit @user <what their team did>` · `/peer context [set <text> | clear | @user]` · \
+`/peer meeting add #channel \"<schedule>\" [lead <minutes>] [<name>]` · `/peer meeting list | remove <id> | preview <id>` · \
 `/peer settings [tz <zone>] [hours <HH-HH>] [days <mon-fri>]` · `/peer help [topic]`";
 
 impl Command {
@@ -76,6 +88,9 @@ impl Command {
             }
             "headsups" | "heads-ups" => args.finish(headsup::LIST_USAGE).map(|_| Command::Headsups),
             "told" => told::parse(&mut args).map(Command::Told),
+            "credit" => credit::parse(&mut args).map(Command::Credit),
+            "context" => context::parse(&mut args).map(Command::Context),
+            "meeting" | "meetings" => meeting::parse(&mut args).map(Command::Meeting),
             _ => Err(UsageError::new(
                 format!("I don't know `/peer {}`.", args::free_text(sub)),
                 ALL_USAGE,
@@ -96,6 +111,9 @@ impl Command {
             Command::Headsup(c) => c.run(ctx).await,
             Command::Headsups => headsup::list(ctx).await,
             Command::Told(c) => c.run(ctx).await,
+            Command::Credit(c) => c.run(ctx).await,
+            Command::Context(c) => c.run(ctx).await,
+            Command::Meeting(c) => c.run(ctx).await,
         }
     }
 }
@@ -106,6 +124,8 @@ pub struct Ctx<'a> {
     pub owner: &'a Owner,
     pub profile: &'a Profile,
     pub now: DateTime<Utc>,
+    /// For the few commands that must ask Slack something (a channel's members).
+    pub messenger: &'a dyn Messenger,
 }
 
 impl Ctx<'_> {
@@ -121,6 +141,29 @@ impl Ctx<'_> {
     /// When the scheduler should next look at `peer`, given its state now.
     pub fn nudge_at(&self, peer: &Peer) -> DateTime<Utc> {
         nudge_at(peer, &self.prefs(), None, self.now)
+    }
+
+    /// Who is in `channel`; a channel Sideways cannot see is the user's to fix, a Slack outage
+    /// is not.
+    async fn channel_members(
+        &self,
+        channel: &ChannelId,
+        usage: &'static str,
+    ) -> Result<Vec<UserId>> {
+        let ask = self.messenger.channel_members(&self.owner.team, channel);
+        match tokio::time::timeout(std::time::Duration::from_secs(2), ask).await {
+            Ok(Ok(m)) => Ok(m),
+            Ok(Err(SendError::Rejected(code))) => Err(UsageError::new(
+                format!(
+                    "I can't see who is in {} (Slack says `{code}`). Invite me there with `/invite @Sideways`, then try again.",
+                    channel.mention()
+                ),
+                usage,
+            )
+            .into()),
+            Ok(Err(e)) => Err(AppError::Unavailable(e.to_string())),
+            Err(_) => Err(AppError::Unavailable("Slack took too long".into())),
+        }
     }
 
     /// The peer, or a polite refusal if they are not on the map.

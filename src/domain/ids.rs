@@ -66,9 +66,58 @@ impl fmt::Display for UserId {
     }
 }
 
+/// A channel (`C…` public, `G…` private): where a meeting's digest is posted.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+pub struct ChannelId(String);
+
+impl ChannelId {
+    pub fn parse(s: &str) -> Option<Self> {
+        is_slack_id(s, &['C', 'G']).then(|| Self(s.to_owned()))
+    }
+
+    /// Reads a channel reference as Slack escapes it: `<#C024BE7LR|general>` or `<#C024BE7LR>`.
+    pub fn from_reference(s: &str) -> Option<Self> {
+        let inner = s.strip_prefix("<#")?.strip_suffix('>')?;
+        Self::parse(inner.split('|').next()?)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The reference Slack renders as the channel's name.
+    pub fn mention(&self) -> String {
+        format!("<#{}>", self.0)
+    }
+}
+
+impl fmt::Display for ChannelId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn channel_references_parse_and_user_mentions_are_not_channels() {
+        assert_eq!(
+            ChannelId::from_reference("<#C024BE7LR|leads>")
+                .unwrap()
+                .as_str(),
+            "C024BE7LR"
+        );
+        assert_eq!(
+            ChannelId::from_reference("<#G0123>").unwrap().as_str(),
+            "G0123"
+        );
+        assert!(ChannelId::from_reference("<@U0123>").is_none());
+        assert!(ChannelId::from_reference("#leads").is_none());
+    }
 
     #[test]
     fn mentions_parse_with_and_without_a_label() {

@@ -9,6 +9,7 @@ mod dates;
 mod headsup;
 mod hours;
 mod ids;
+mod meeting;
 mod peer;
 mod schedule;
 mod when;
@@ -17,7 +18,11 @@ pub use cadence::Cadence;
 pub use dates::{DateError, DateSpec, parse_date_spec};
 pub use headsup::{Headsup, NamedPeer, Stage, Step};
 pub use hours::{DeliveryPrefs, WeekdaySet, WorkingHours, local_midnight};
-pub use ids::{Owner, TeamId, UserId};
+pub use ids::{ChannelId, Owner, TeamId, UserId};
+pub use meeting::{
+    CONTEXT_STALE_AFTER, Credit, DEFAULT_LEAD_MINUTES, DigestBody, MAX_LEAD_MINUTES, Meeting,
+    Published, Upcoming, digest_body, prep_body,
+};
 pub use peer::{Peer, REMIND_AGAIN_AFTER_DAYS, Warmth, nudge_at, remind_again_on};
 pub use schedule::Schedule;
 pub use when::{WhenSpec, parse_time, parse_when};

@@ -9,6 +9,7 @@
 //! `Retry-After` and puts its messages back, a passing failure is retried with back-off, and a
 //! permanent refusal is kept as `failed` with its reason.
 
+pub mod digest;
 pub mod plan;
 
 use crate::app::AppState;
@@ -153,6 +154,8 @@ pub async fn tick(
             store.set_headsup_stages(&owner, &[update]).await?;
         }
     }
+    meetings(state, now, dry_run, &mut jobs, &mut lines).await?;
+    stale_contexts(state, now, dry_run, &mut jobs, &mut lines).await?;
     for round in 0..1000 {
         let mut owners = store.owners_due(now, BATCH).await?;
         if round == 0 {
@@ -181,7 +184,7 @@ pub async fn tick(
                     let job = record(
                         state,
                         owner,
-                        notice,
+                        *notice,
                         &key,
                         &after_send,
                         &headsups_after_send,
@@ -220,6 +223,139 @@ pub async fn tick(
         }
     }
     Ok(lines)
+}
+
+/// Digests whose time has come: one post to each meeting's channel, and a prep DM to each
+/// member who uses Sideways and has something to prepare. Each is recorded under a key naming
+/// the meeting and the occurrence's wall time, so a restart or a repeated hour cannot send it
+/// twice; the meeting then moves on to its next occurrence.
+async fn meetings(
+    state: &AppState,
+    now: DateTime<Utc>,
+    dry_run: bool,
+    jobs: &mut Vec<Job>,
+    lines: &mut Vec<String>,
+) -> Result<(), StoreError> {
+    let store = &state.store;
+    for m in store.meetings_due(now, BATCH).await? {
+        let next = m.following(now);
+        let starts = m.starts_at(m.next.occurrence);
+        if starts <= now {
+            // The meeting already started (the bot was down through the lead time).
+            tracing::warn!(team = %m.team, meeting = m.number, "missed a digest: the meeting had started");
+            if !dry_run && let Some(next) = next {
+                store.advance_meeting(&m, next, None).await?;
+            }
+            continue;
+        }
+        let ask = state.messenger.channel_members(&m.team, &m.channel);
+        let members = match tokio::time::timeout(SEND_TIMEOUT, ask).await {
+            Ok(Ok(members)) => members,
+            Ok(Err(SendError::Rejected(e))) => {
+                tracing::error!(team = %m.team, meeting = m.number, error = %e,
+                    "cannot read the meeting's channel; skipping this digest");
+                if !dry_run && let Some(next) = next {
+                    store.advance_meeting(&m, next, None).await?;
+                }
+                continue;
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(team = %m.team, meeting = m.number, error = %e, "channel members unavailable; will retry");
+                continue;
+            }
+            Err(_) => {
+                tracing::warn!(team = %m.team, meeting = m.number, "channel members timed out; will retry");
+                continue;
+            }
+        };
+        let body = digest::digest(store, &m, &members, now).await?;
+        let key = m.next.key(m.number);
+        let room = digest::room_label(&m, m.next.occurrence);
+        let adder = Owner::new(m.team.clone(), m.added_by.clone());
+        let notice = Notice::Digest {
+            channel: m.channel.clone(),
+            meeting: m.label(),
+            room: room.clone(),
+            body: body.clone(),
+            as_of: now,
+        };
+        if let Some(job) =
+            record(state, &adder, notice, &key, &[], &[], dry_run, now, lines).await?
+        {
+            jobs.push(job);
+        }
+        // Heads-ups count for this meeting if their room is before the next one starts.
+        let room_by = next.map(|n| m.starts_at(n.occurrence)).unwrap_or(starts);
+        for user in store.users_among(&m.team, &members).await? {
+            let member = Owner::new(m.team.clone(), user);
+            let Some((prep, headsups)) = digest::prep(store, &member, &body, room_by, now).await?
+            else {
+                continue;
+            };
+            let notice = Notice::MeetingPrep {
+                channel: m.channel.clone(),
+                meeting: m.label(),
+                room: room.clone(),
+                body: prep,
+                headsups,
+                as_of: now,
+            };
+            if let Some(job) =
+                record(state, &member, notice, &key, &[], &[], dry_run, now, lines).await?
+            {
+                jobs.push(job);
+            }
+        }
+        if !dry_run && let Some(next) = next {
+            store.advance_meeting(&m, next, Some(now)).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Published context that has grown old: its owner is asked, once and inside working hours, to
+/// refresh or clear it.
+async fn stale_contexts(
+    state: &AppState,
+    now: DateTime<Utc>,
+    dry_run: bool,
+    jobs: &mut Vec<Job>,
+    lines: &mut Vec<String>,
+) -> Result<(), StoreError> {
+    let store = &state.store;
+    for (owner, set_at) in store.contexts_to_refresh(now, BATCH).await? {
+        let prefs = store.ensure_profile(&owner, now).await?.prefs();
+        if !prefs.is_working(now) {
+            if !dry_run {
+                store
+                    .set_context_refresh(&owner, set_at, Some(prefs.next_working_instant(now)))
+                    .await?;
+            }
+            continue;
+        }
+        let Some(ctx) = store
+            .contexts_of(&owner.team, std::slice::from_ref(&owner.user))
+            .await?
+            .into_iter()
+            .next()
+        else {
+            continue;
+        };
+        let notice = Notice::ContextStale {
+            text: ctx.text,
+            days: (now - set_at).num_days(),
+        };
+        let key = set_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        if let Some(job) =
+            record(state, &owner, notice, &key, &[], &[], dry_run, now, lines).await?
+        {
+            jobs.push(job);
+        }
+        if !dry_run {
+            store.set_context_refresh(&owner, set_at, None).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Records `notice` under its unique key (with the nudge and heads-up progress it carries) and
@@ -264,11 +400,13 @@ async fn record(
 }
 
 fn line(now: DateTime<Utc>, owner: &Owner, notice: &Notice, verb: &str) -> String {
+    let to = match notice.channel() {
+        Some(c) => format!("post to {}/#{c}", owner.team),
+        None => format!("DM to {}/{}", owner.team, owner.user),
+    };
     format!(
-        "{} {verb} DM to {}/{}: {}",
+        "{} {verb} {to}: {}",
         now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        owner.team,
-        owner.user,
         notice.summary()
     )
 }
@@ -320,8 +458,16 @@ async fn deliver(
             Ok(None)
         }
         Err(SendError::Unavailable(e)) => {
-            let prefs = store.ensure_profile(&job.owner, now).await?.prefs();
-            let at = prefs.next_working_instant(now + backoff(job.attempts));
+            // Meeting messages are due before the meeting, whatever the recipient's hours.
+            let at = if matches!(
+                job.notice,
+                Notice::Digest { .. } | Notice::MeetingPrep { .. }
+            ) {
+                now + backoff(job.attempts)
+            } else {
+                let prefs = store.ensure_profile(&job.owner, now).await?.prefs();
+                prefs.next_working_instant(now + backoff(job.attempts))
+            };
             tracing::warn!(error = %e, user = %job.owner.user, retry_at = %at, "send failed; will retry");
             store.mark_retry(job.id, &e, at).await?;
             Ok(None)

@@ -18,7 +18,7 @@ pub enum OwnerPlan {
     },
     /// Send today's bundled nudge (unique per owner and local day `key`).
     Nudge {
-        notice: Notice,
+        notice: Box<Notice>,
         key: String,
         /// Nudge times once this nudge is recorded.
         after_send: Vec<(UserId, DateTime<Utc>)>,
@@ -128,11 +128,11 @@ pub fn plan_owner(
         })
         .collect();
     OwnerPlan::Nudge {
-        notice: Notice::CheckinNudge {
+        notice: Box::new(Notice::CheckinNudge {
             day: today,
             items,
             headsups: daily.iter().map(|h| headsup_item(h, prefs, now)).collect(),
-        },
+        }),
         key: today.to_string(),
         after_send,
         if_already_sent,
@@ -179,13 +179,16 @@ mod tests {
             (peer("U4", "2026-11-20"), utc("2026-11-27T09:00:00Z")), // not due
         ];
         let OwnerPlan::Nudge {
-            notice: Notice::CheckinNudge { items, .. },
+            notice,
             key,
             after_send,
             ..
         } = plan_owner(&peers, &[], &london(), now)
         else {
             panic!("expected a nudge")
+        };
+        let Notice::CheckinNudge { items, .. } = *notice else {
+            panic!("expected a check-in nudge")
         };
         assert_eq!(key, "2026-11-23");
         let who: Vec<&str> = items.iter().map(|i| i.peer.as_str()).collect();

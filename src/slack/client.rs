@@ -7,7 +7,7 @@
 //! reported as [`SendError::RateLimited`] so the outbox reschedules them durably.
 
 use super::blocks;
-use crate::domain::Owner;
+use crate::domain::{ChannelId, Owner, TeamId, UserId};
 use crate::messenger::{Messenger, Notice, SendError};
 use crate::store::Store;
 use async_trait::async_trait;
@@ -33,6 +33,8 @@ const PERMANENT: &[&str] = &[
     "msg_too_long",
     "invalid_blocks",
     "team_access_not_granted",
+    "not_in_channel",
+    "method_not_supported_for_channel_type",
 ];
 
 pub struct SlackMessenger {
@@ -62,12 +64,11 @@ impl SlackMessenger {
         })
     }
 
-    async fn token(&self, owner: &Owner) -> Result<SlackApiToken, SendError> {
-        match self.store.bot_token(&owner.team).await {
+    async fn token(&self, team: &TeamId) -> Result<SlackApiToken, SendError> {
+        match self.store.bot_token(team).await {
             Ok(Some(t)) => Ok(SlackApiToken::new(t.into())),
             Ok(None) => Err(SendError::Rejected(format!(
-                "workspace {} is not installed",
-                owner.team
+                "workspace {team} is not installed"
             ))),
             Err(e) => Err(SendError::Unavailable(e.to_string())),
         }
@@ -99,12 +100,16 @@ fn classify(e: SlackClientError) -> SendError {
 #[async_trait]
 impl Messenger for SlackMessenger {
     async fn send(&self, to: &Owner, notice: &Notice) -> Result<(), SendError> {
-        let token = self.token(to).await?;
+        let token = self.token(&to.team).await?;
         let content = SlackMessageContent::new()
             .with_text(notice.text())
             .with_blocks(blocks::notice(notice));
-        let req =
-            SlackApiChatPostMessageRequest::new(SlackChannelId(to.user.as_str().into()), content);
+        // A DM goes to the user's id (Slack routes it to the app's DM with them).
+        let channel = notice
+            .channel()
+            .map(|c| c.as_str())
+            .unwrap_or(to.user.as_str());
+        let req = SlackApiChatPostMessageRequest::new(SlackChannelId(channel.into()), content);
         self.client
             .open_session(&token)
             .chat_post_message(&req)
@@ -114,7 +119,7 @@ impl Messenger for SlackMessenger {
     }
 
     async fn user_tz(&self, who: &Owner) -> Result<Option<Tz>, SendError> {
-        let token = self.token(who).await?;
+        let token = self.token(&who.team).await?;
         let req = SlackApiUsersInfoRequest::new(SlackUserId(who.user.as_str().into()));
         let resp = self
             .client
@@ -123,5 +128,34 @@ impl Messenger for SlackMessenger {
             .await
             .map_err(classify)?;
         Ok(resp.user.tz.as_deref().and_then(|t| t.parse::<Tz>().ok()))
+    }
+
+    async fn channel_members(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+    ) -> Result<Vec<UserId>, SendError> {
+        let token = self.token(team).await?;
+        let session = self.client.open_session(&token);
+        let mut members = Vec::new();
+        let mut cursor: Option<SlackCursorId> = None;
+        for _ in 0..100 {
+            let mut req = SlackApiConversationsMembersRequest::new()
+                .with_channel(SlackChannelId(channel.as_str().into()))
+                .with_limit(1000);
+            if let Some(c) = cursor.take() {
+                req = req.with_cursor(c);
+            }
+            let resp = session
+                .conversations_members(&req)
+                .await
+                .map_err(classify)?;
+            members.extend(resp.members.iter().filter_map(|u| UserId::parse(&u.0)));
+            match resp.response_metadata.and_then(|m| m.next_cursor) {
+                Some(c) if !c.0.is_empty() => cursor = Some(c),
+                _ => break,
+            }
+        }
+        Ok(members)
     }
 }

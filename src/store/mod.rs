@@ -8,11 +8,13 @@
 mod deliveries;
 mod headsups;
 mod installations;
+mod meetings;
 mod peers;
 mod profiles;
 
 pub use deliveries::{ClaimedDelivery, DeliveryClaim};
 pub use headsups::HeadsupUpdate;
+pub use meetings::NewMeeting;
 pub use peers::CheckinKind;
 pub use profiles::{Profile, TzSource};
 

@@ -47,6 +47,7 @@ struct FakeState {
     tz: HashMap<String, String>,
     post_script: VecDeque<Script>,
     users_info_delay_ms: u64,
+    members: HashMap<String, Vec<String>>,
 }
 
 /// A fake Slack Web API: answers `chat.postMessage` and `users.info` like Slack does.
@@ -62,6 +63,7 @@ impl FakeSlack {
         let app = axum::Router::new()
             .route("/api/chat.postMessage", post(post_message))
             .route("/api/users.info", get(users_info))
+            .route("/api/conversations.members", get(conversations_members))
             .with_state(fake.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         fake.url = format!("http://{}/api", listener.local_addr().unwrap());
@@ -71,6 +73,14 @@ impl FakeSlack {
 
     pub fn set_tz(&self, user: &str, tz: &str) {
         self.state.lock().unwrap().tz.insert(user.into(), tz.into());
+    }
+
+    /// Who `conversations.members` says is in `channel` (unknown channels: `channel_not_found`).
+    pub fn set_members(&self, channel: &str, users: &[&str]) {
+        self.state.lock().unwrap().members.insert(
+            channel.into(),
+            users.iter().map(|u| u.to_string()).collect(),
+        );
     }
 
     pub fn script(&self, s: Script) {
@@ -163,6 +173,41 @@ async fn users_info(
         json!({"ok": true, "user": {"id": user, "name": "someone", "deleted": false, "tz": tz}}),
     )
     .into_response()
+}
+
+/// `conversations.members`, two members per page so the bot must follow `next_cursor`.
+async fn conversations_members(
+    State(f): State<FakeSlack>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let channel = q.get("channel").cloned().unwrap_or_default();
+    let from: usize = q.get("cursor").and_then(|c| c.parse().ok()).unwrap_or(0);
+    let mut s = f.state.lock().unwrap();
+    let auth = headers
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .map(String::from);
+    s.calls.push(Call {
+        method: "conversations.members".into(),
+        auth,
+        body: json!({"channel": channel, "cursor": from}),
+    });
+    match s.members.get(&channel) {
+        None => axum::Json(json!({"ok": false, "error": "channel_not_found"})).into_response(),
+        Some(all) => {
+            let page: Vec<&String> = all.iter().skip(from).take(2).collect();
+            let next = if from + 2 < all.len() {
+                (from + 2).to_string()
+            } else {
+                String::new()
+            };
+            axum::Json(
+                json!({"ok": true, "members": page, "response_metadata": {"next_cursor": next}}),
+            )
+            .into_response()
+        }
+    }
 }
 
 /// Signs `body` at `ts` exactly as Slack does.

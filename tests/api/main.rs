@@ -5,6 +5,7 @@ mod commands;
 mod headsups;
 mod helpers;
 mod manifest;
+mod meetings;
 mod samples;
 mod scheduler;
 mod security;
