@@ -5,16 +5,21 @@ use crate::commands::{Command, Ctx, Reply};
 use crate::config::{Config, ConfigError};
 use crate::domain::{Owner, TeamId, UserId, nudge_at};
 use crate::error::{AppError, Result};
-use crate::messenger::Messenger;
+use crate::messenger::{Form, Messenger, Surface};
 use crate::store::{Profile, Store, StoreError};
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 /// How long a command waits for a first `users.info` before answering with UTC.
 const TZ_WAIT: Duration = Duration::from_millis(400);
+/// How long opening a form may take (Slack's trigger lasts 3 s).
+const FORM_WAIT: Duration = Duration::from_millis(2500);
+const FORM_FAILED: &str = "I couldn't open the check-in form just now. Log it by typing \
+`/peer checkin @peer <notes>` instead.";
 /// After a failed or empty `users.info`, when to ask again.
 const TZ_RECHECK: chrono::TimeDelta = chrono::TimeDelta::hours(6);
 
@@ -44,6 +49,9 @@ pub struct AppState {
     /// `SLACK_BOT_TOKEN`: a workspace that uses the bot with it is recorded as an installation.
     env_bot_token: Option<String>,
     installed: Arc<RwLock<HashSet<TeamId>>>,
+    /// Work done after a request was acknowledged (events, App Home refreshes, message
+    /// redraws), so shutdown and tests can wait for it.
+    background: TaskTracker,
 }
 
 impl AppState {
@@ -54,7 +62,28 @@ impl AppState {
             clock: Clock::default(),
             env_bot_token,
             installed: Arc::default(),
+            background: TaskTracker::new(),
         }
+    }
+
+    /// The workspace uninstalled the app or revoked its token.
+    pub async fn revoke(&self, team: &TeamId, now: DateTime<Utc>) -> Result<(), StoreError> {
+        if let Ok(mut s) = self.installed.write() {
+            s.remove(team);
+        }
+        self.store.revoke_installation(team, now).await
+    }
+
+    /// Runs `work` after the current request is answered.
+    pub fn in_background(&self, work: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.background.spawn(work);
+    }
+
+    /// Waits until all background work started so far is finished.
+    pub async fn settle(&self) {
+        self.background.close();
+        self.background.wait().await;
+        self.background.reopen();
     }
 
     /// Runs one `/peer …` line for `user` and returns what they should see. Never fails: user
@@ -66,7 +95,20 @@ impl AppState {
         text: &str,
         now: DateTime<Utc>,
     ) -> Reply {
-        match self.try_command(team, user, text, now).await {
+        self.run_slash(team, user, text, now, None).await
+    }
+
+    /// As [`Self::run_command`], from a transport that can open forms: a bare
+    /// `/peer checkin @user` opens the check-in form with `trigger` (the reply is then empty).
+    pub async fn run_slash(
+        &self,
+        team: &TeamId,
+        user: &UserId,
+        text: &str,
+        now: DateTime<Utc>,
+        trigger: Option<&str>,
+    ) -> Reply {
+        match self.try_command(team, user, text, now, trigger).await {
             Ok(r) => r,
             Err(e) => Reply::new(e.user_text()),
         }
@@ -78,11 +120,52 @@ impl AppState {
         user: &UserId,
         text: &str,
         now: DateTime<Utc>,
+        trigger: Option<&str>,
     ) -> Result<Reply> {
         let cmd = Command::parse(text)?;
         if let Command::Help(h) = &cmd {
             return Ok(h.run());
         }
+        let actor = self.actor(team, user, now).await?;
+        let ctx = actor.ctx(self, now);
+        if let (Command::Checkin(c), Some(trigger)) = (&cmd, trigger)
+            && c.is_bare()
+        {
+            ctx.require_peer_here(&c.peer).await?;
+            let form = Form::Checkin {
+                peer: c.peer.clone(),
+                today: ctx.today(),
+                from: None,
+            };
+            return Ok(self.open_form(team, trigger, form).await);
+        }
+        let reply = cmd.run(&ctx).await?;
+        if cmd.changes_data() {
+            self.refresh_home(&actor.owner, now);
+        }
+        Ok(reply)
+    }
+
+    /// Opens a form for the user who acted; an empty reply when it opened, otherwise a
+    /// reply saying what to do instead.
+    pub async fn open_form(&self, team: &TeamId, trigger: &str, form: Form) -> Reply {
+        let surface = Surface::Form {
+            trigger: trigger.to_string(),
+            form,
+        };
+        // Slack's trigger expires after 3 s; a form that cannot open by then never will.
+        match tokio::time::timeout(FORM_WAIT, self.messenger.show(team, surface)).await {
+            Ok(Ok(())) => Reply::new(""),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "views.open failed");
+                Reply::new(FORM_FAILED)
+            }
+            Err(_) => Reply::new(FORM_FAILED),
+        }
+    }
+
+    /// Who is acting, with their profile (time zone learnt on first use).
+    pub async fn actor(&self, team: &TeamId, user: &UserId, now: DateTime<Utc>) -> Result<Actor> {
         self.ensure_installed(team, now).await?;
         let owner = Owner::new(team.clone(), user.clone());
         let mut profile = self.store.ensure_profile(&owner, now).await?;
@@ -92,14 +175,32 @@ impl AppState {
                 .await?
                 .unwrap_or(profile);
         }
-        cmd.run(&Ctx {
-            store: &self.store,
-            owner: &owner,
-            profile: &profile,
-            now,
-            messenger: self.messenger.as_ref(),
-        })
-        .await
+        Ok(Actor { owner, profile })
+    }
+
+    /// Republishes the user's App Home in the background (a slow Slack never delays a reply).
+    pub fn refresh_home(&self, owner: &Owner, now: DateTime<Utc>) {
+        let (state, owner) = (self.clone(), owner.clone());
+        self.in_background(async move {
+            if let Err(e) = state.publish_home(&owner, now).await {
+                tracing::warn!(error = %e, user = %owner.user, "App Home not published");
+            }
+        });
+    }
+
+    /// Publishes the user's App Home now.
+    pub async fn publish_home(&self, owner: &Owner, now: DateTime<Utc>) -> anyhow::Result<()> {
+        let home = crate::commands::home::home(&self.store, owner, now).await?;
+        let surface = Surface::Home {
+            user: owner.user.clone(),
+            home: Box::new(home),
+        };
+        tokio::time::timeout(
+            Duration::from_secs(10),
+            self.messenger.show(&owner.team, surface),
+        )
+        .await??;
+        Ok(())
     }
 
     /// A workspace is served if it has an installation row; with `SLACK_BOT_TOKEN` set, a
@@ -212,6 +313,24 @@ pub async fn production_state(
     Ok(AppState::new(store, Arc::new(messenger), token))
 }
 
+/// The user acting on a request, and their profile.
+pub struct Actor {
+    pub owner: Owner,
+    pub profile: Profile,
+}
+
+impl Actor {
+    pub fn ctx<'a>(&'a self, state: &'a AppState, now: DateTime<Utc>) -> Ctx<'a> {
+        Ctx {
+            store: &state.store,
+            owner: &self.owner,
+            profile: &self.profile,
+            now,
+            messenger: state.messenger.as_ref(),
+        }
+    }
+}
+
 /// A bound HTTP server with its state, not yet serving (tests bind port 0 and read `addr`).
 pub struct Server {
     pub addr: std::net::SocketAddr,
@@ -261,6 +380,7 @@ impl Server {
         if let Some(s) = scheduler {
             let _ = s.await;
         }
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.state.settle()).await;
         Ok(())
     }
 }

@@ -54,6 +54,9 @@ pub enum Notice {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DueItem {
     pub peer: UserId,
+    /// The last two check-ins turned into status syncs; the offer made at the last one.
+    #[serde(default)]
+    pub signals: crate::domain::CheckinSignals,
     pub reason: Option<String>,
     pub cadence: String,
     pub last_contact: Option<NaiveDate>,
@@ -336,12 +339,25 @@ pub fn due_line(i: &DueItem) -> String {
         .as_deref()
         .map(|r| format!(" _because {}_", escape_mrkdwn(r)))
         .unwrap_or_default();
-    format!(
+    let mut line = format!(
         "{} ({}, {}): {since}.{why}",
         i.peer.mention(),
         i.cadence,
         i.warmth.label()
-    )
+    );
+    if let Some(offer) = &i.signals.open_offer {
+        line.push_str(&format!(
+            " Last time you offered: “{}”. Done?",
+            escape_mrkdwn(offer)
+        ));
+    }
+    if i.signals.drifting {
+        line.push_str(
+            " :warning: Your last two check-ins turned into status syncs: this time ask about their \
+             world (their top constraint, what their boss is pressing on, what is on fire).",
+        );
+    }
+    line
 }
 
 /// Escapes the three characters Slack's mrkdwn reserves, for user-typed text shown back.
@@ -365,10 +381,82 @@ pub enum SendError {
     Unavailable(String),
 }
 
+/// Where a sent message landed (Slack: its channel and `ts`), so it can be updated later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    pub channel: String,
+    pub ts: String,
+}
+
+/// A sent message a button was used on.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MessageRef {
+    pub channel: String,
+    pub ts: String,
+}
+
+/// A form to open for the user who acted.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Form {
+    /// The check-in form for `peer`, dated `today` by default; `from` is the nudge it was
+    /// opened from (updated once the form is submitted).
+    Checkin {
+        peer: UserId,
+        today: NaiveDate,
+        from: Option<MessageRef>,
+    },
+    /// Snooze `peer` for 3 days, 1 week or 2 weeks, with an optional reason.
+    Snooze {
+        peer: UserId,
+        from: Option<MessageRef>,
+    },
+}
+
+/// The user's own dashboard (Slack's App Home tab). Only the viewer's data.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Home {
+    /// One line per peer, coldest first, and whether they are due within the week.
+    pub peers: Vec<HomePeer>,
+    pub headsups: Vec<HeadsupItem>,
+    /// Offers made at the last check-in with each peer.
+    pub offers: Vec<(UserId, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HomePeer {
+    pub peer: UserId,
+    pub line: String,
+    pub due_this_week: bool,
+}
+
+/// Something shown to one user outside the message flow.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Surface {
+    /// Open a form in answer to the user's action (Slack: `views.open` with its trigger).
+    Form { trigger: String, form: Form },
+    /// Publish the user's home (Slack: `views.publish`).
+    Home { user: UserId, home: Box<Home> },
+    /// Redraw a sent message with the blocks already acted on marked done (Slack: `chat.update`).
+    Replace {
+        at: MessageRef,
+        notice: Box<Notice>,
+        done: std::collections::BTreeMap<String, String>,
+    },
+    /// A private answer to the user who acted (Slack: the payload's `response_url`).
+    Ephemeral { response_url: String, text: String },
+}
+
 #[async_trait]
 pub trait Messenger: Send + Sync + 'static {
-    /// Delivers a DM to `to`.
-    async fn send(&self, to: &Owner, notice: &Notice) -> Result<(), SendError>;
+    /// Delivers a DM to `to` (or posts a digest to its channel). Returns where it landed when
+    /// the transport can update messages.
+    async fn send(&self, to: &Owner, notice: &Notice) -> Result<Option<Sent>, SendError>;
+
+    /// Shows a form, home, redrawn message or private answer. Transports without such
+    /// surfaces (the console) ignore it.
+    async fn show(&self, _team: &TeamId, _surface: Surface) -> Result<(), SendError> {
+        Ok(())
+    }
 
     /// The user's time zone as Slack knows it (`users.info` `tz`), if any.
     async fn user_tz(&self, who: &Owner) -> Result<Option<Tz>, SendError>;

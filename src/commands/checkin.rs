@@ -2,9 +2,9 @@
 
 use super::args::{Args, bounded_text};
 use super::{Ctx, Reply, fmt_day};
-use crate::domain::{DateSpec, UserId, parse_date_spec};
+use crate::domain::{CheckinEntry, DateSpec, UserId, parse_date_spec};
 use crate::error::{Result, UsageError};
-use crate::store::CheckinKind;
+use crate::messenger::escape_mrkdwn;
 
 pub const USAGE: &str = "`/peer checkin @user [coffee] [on <date>] [notes]`";
 pub const ABOUT: &str = "Log a check-in (or a `coffee`: explicitly not about work). \
@@ -62,58 +62,69 @@ pub(super) fn parse(args: &mut Args) -> Result<Checkin, UsageError> {
 }
 
 impl Checkin {
+    /// Just `/peer checkin @user`: where Slack allows, the check-in form opens instead.
+    pub fn is_bare(&self) -> bool {
+        !self.coffee && self.on.is_none() && self.notes.is_none()
+    }
+
     pub async fn run(&self, ctx: &Ctx<'_>) -> Result<Reply> {
         let today = ctx.today();
         let held_on = self.on.map(|s| s.resolve_past(today)).unwrap_or(today);
-        if held_on > today {
-            return Err(UsageError::new(
-                format!(
-                    "{} is in the future: log a check-in once it has happened.",
-                    fmt_day(held_on, today)
-                ),
-                USAGE,
-            )
-            .into());
-        }
-        let mut peer = ctx.require_peer(&self.peer, USAGE).await?;
-        // A backdated check-in older than the last contact is history; it does not rewind the clock.
-        if peer.last_contact.is_none_or(|last| held_on > last) {
-            peer.last_contact = Some(held_on);
-        }
-        peer.snoozed_until = None;
-        let kind = if self.coffee {
-            CheckinKind::Coffee
-        } else {
-            CheckinKind::Checkin
+        let entry = CheckinEntry {
+            held_on,
+            coffee: self.coffee,
+            notes: self.notes.clone(),
+            ..Default::default()
         };
-        ctx.store
-            .record_checkin(
-                ctx.owner,
-                &peer,
-                ctx.nudge_at(&peer),
-                held_on,
-                kind,
-                self.notes.as_deref(),
-                ctx.now,
-            )
-            .await?;
-        let what = if self.coffee {
-            "a coffee"
-        } else {
-            "a check-in"
-        };
-        let notes = if self.notes.is_some() {
-            " with your notes"
-        } else {
-            ""
-        };
-        Ok(Reply::new(format!(
-            "Logged {what} with {} {}{notes}. Next check-in due {}.",
-            self.peer.mention(),
-            fmt_day(held_on, today),
-            fmt_day(peer.next_due(), today)
-        )))
+        log(ctx, &self.peer, &entry).await
     }
+}
+
+/// Records a check-in (from the text command or the form) and says what it changed. A date in
+/// the future is refused; a backdated one older than the last contact does not rewind the clock.
+pub async fn log(ctx: &Ctx<'_>, who: &UserId, entry: &CheckinEntry) -> Result<Reply> {
+    let today = ctx.today();
+    if entry.held_on > today {
+        return Err(UsageError::new(
+            format!(
+                "{} is in the future: log a check-in once it has happened.",
+                fmt_day(entry.held_on, today)
+            ),
+            USAGE,
+        )
+        .into());
+    }
+    let mut peer = ctx.require_peer(who, USAGE).await?;
+    if peer.last_contact.is_none_or(|last| entry.held_on > last) {
+        peer.last_contact = Some(entry.held_on);
+    }
+    peer.snoozed_until = None;
+    ctx.store
+        .record_checkin(ctx.owner, &peer, ctx.nudge_at(&peer), entry, ctx.now)
+        .await?;
+    let what = if entry.coffee {
+        "a coffee"
+    } else {
+        "a check-in"
+    };
+    let notes = if entry.notes.is_some() || !entry.agenda.is_empty() {
+        " with your notes"
+    } else {
+        ""
+    };
+    let offer = match &entry.offer {
+        Some(o) => format!(
+            " Your offer “{}” stays open until the next one.",
+            escape_mrkdwn(o)
+        ),
+        None => String::new(),
+    };
+    Ok(Reply::new(format!(
+        "Logged {what} with {} {}{notes}. Next check-in due {}.{offer}",
+        who.mention(),
+        fmt_day(entry.held_on, today),
+        fmt_day(peer.next_due(), today)
+    )))
 }
 
 #[cfg(test)]

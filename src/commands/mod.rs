@@ -7,11 +7,12 @@
 mod add;
 mod args;
 mod cadence;
-mod checkin;
+pub mod checkin;
 mod context;
 mod credit;
 mod headsup;
 mod help;
+pub mod home;
 mod map;
 mod meeting;
 mod remove;
@@ -36,7 +37,7 @@ pub use help::Help;
 pub use meeting::MeetingCmd;
 pub use remove::Remove;
 pub use settings::Settings;
-pub use snooze::Snooze;
+pub use snooze::{Snooze, SnoozeFor};
 pub use told::Told;
 
 /// A `/peer` invocation, fully parsed.
@@ -96,6 +97,18 @@ impl Command {
                 ALL_USAGE,
             )),
         }
+    }
+
+    /// Whether running it may change the user's data (and so their App Home).
+    pub fn changes_data(&self) -> bool {
+        !matches!(
+            self,
+            Command::Help(_)
+                | Command::Map
+                | Command::Headsups
+                | Command::Context(ContextCmd::Read(_))
+                | Command::Meeting(MeetingCmd::List | MeetingCmd::Preview(_))
+        )
     }
 
     pub async fn run(&self, ctx: &Ctx<'_>) -> Result<Reply> {
@@ -164,6 +177,11 @@ impl Ctx<'_> {
             Ok(Err(e)) => Err(AppError::Unavailable(e.to_string())),
             Err(_) => Err(AppError::Unavailable("Slack took too long".into())),
         }
+    }
+
+    /// Fails politely unless `who` is on the map.
+    pub async fn require_peer_here(&self, who: &UserId) -> Result<Peer> {
+        self.require_peer(who, checkin::USAGE).await
     }
 
     /// The peer, or a polite refusal if they are not on the map.

@@ -23,6 +23,9 @@ pub use meeting::{
     CONTEXT_STALE_AFTER, Credit, DEFAULT_LEAD_MINUTES, DigestBody, MAX_LEAD_MINUTES, Meeting,
     Published, Upcoming, digest_body, prep_body,
 };
-pub use peer::{Peer, REMIND_AGAIN_AFTER_DAYS, Warmth, nudge_at, remind_again_on};
+pub use peer::{
+    Agenda, CheckinEntry, CheckinSignals, Peer, REMIND_AGAIN_AFTER_DAYS, Warmth, nudge_at,
+    remind_again_on,
+};
 pub use schedule::Schedule;
 pub use when::{WhenSpec, parse_time, parse_when};

@@ -18,6 +18,46 @@ pub struct Peer {
     pub snoozed_until: Option<NaiveDate>,
 }
 
+/// One logged contact, from the text command or the check-in form (SPEC §3).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CheckinEntry {
+    pub held_on: NaiveDate,
+    /// Explicitly not about work.
+    pub coffee: bool,
+    pub notes: Option<String>,
+    pub agenda: Agenda,
+    /// The one cheap thing I could do for them: an open offer until the next check-in.
+    pub offer: Option<String>,
+    /// "This turned into a status sync."
+    pub status_sync: bool,
+}
+
+/// Their world, as the check-in form asks about it.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Agenda {
+    /// Their top constraint right now.
+    pub constraint: Option<String>,
+    /// What their boss is pressing on.
+    pub boss: Option<String>,
+    /// What is on fire this week.
+    pub fire: Option<String>,
+}
+
+impl Agenda {
+    pub fn is_empty(&self) -> bool {
+        self.constraint.is_none() && self.boss.is_none() && self.fire.is_none()
+    }
+}
+
+/// What the last check-ins with a peer say for the next nudge.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CheckinSignals {
+    /// The last two check-ins both turned into status syncs.
+    pub drifting: bool,
+    /// The offer made at the last check-in.
+    pub open_offer: Option<String>,
+}
+
 /// How a relationship stands (SPEC §2).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,

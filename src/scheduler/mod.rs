@@ -174,13 +174,18 @@ pub async fn tick(
                     }
                 }
                 OwnerPlan::Nudge {
-                    notice,
+                    mut notice,
                     key,
                     after_send,
                     if_already_sent,
                     headsups_after_send,
                     headsups_if_already_sent,
                 } => {
+                    if let Notice::CheckinNudge { items, .. } = notice.as_mut() {
+                        for item in items.iter_mut() {
+                            item.signals = store.checkin_signals(owner, &item.peer).await?;
+                        }
+                    }
                     let job = record(
                         state,
                         owner,
@@ -441,8 +446,8 @@ async fn deliver(
             Err(_) => Err(SendError::Unavailable("timed out".into())),
         };
     match outcome {
-        Ok(()) => {
-            store.mark_sent(job.id, now).await?;
+        Ok(sent) => {
+            store.mark_sent(job.id, now, sent.as_ref()).await?;
             Ok(Some(line(now, &job.owner, &job.notice, "sent")))
         }
         Err(SendError::RateLimited(wait)) => {

@@ -84,6 +84,7 @@ pub fn plan_owner(
         .iter()
         .map(|p| DueItem {
             peer: p.peer.clone(),
+            signals: Default::default(),
             reason: p.reason.clone(),
             cadence: p.cadence.to_string(),
             last_contact: p.last_contact,

@@ -1,75 +1,396 @@
-//! Pure renderers from Sideways values to Block Kit.
+//! Pure renderers from Sideways values to Block Kit (as JSON, read into slack-morphism's types
+//! by the client), and the action and block ids the interaction edge reads back.
+//!
+//! Every per-peer control lives in a block whose `block_id` names what it is about
+//! (`due.U123`, `told.3.U123`, `heard.3.U123`); once acted on, that block is redrawn as a
+//! "✓ done" line, so the message no longer offers what was already done.
 
-use crate::messenger::{Notice, due_line, headsup_line};
-use slack_morphism::prelude::*;
+use crate::domain::UserId;
+use crate::messenger::{
+    DueItem, Form, HeadsupItem, Home, MessageRef, Notice, due_line, escape_mrkdwn, headsup_line,
+};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
-fn section(text: String) -> SlackBlock {
-    SlackSectionBlock::new().with_text(md!("{}", text)).into()
+/// `action_id`s of the buttons and forms.
+pub mod action {
+    pub const LOG_CHECKIN: &str = "sw_log_checkin";
+    pub const WE_TALKED: &str = "sw_we_talked";
+    pub const SNOOZE: &str = "sw_snooze";
+    pub const SKIP: &str = "sw_skip";
+    pub const TOLD: &str = "sw_told";
+    pub const HEARD_YES: &str = "sw_heard_yes";
+    pub const HEARD_NO: &str = "sw_heard_no";
+    /// `callback_id`s of the forms.
+    pub const CHECKIN_FORM: &str = "sw_checkin_form";
+    pub const SNOOZE_FORM: &str = "sw_snooze_form";
 }
 
 /// Slack refuses a section longer than this.
 const SECTION_MAX: usize = 3000;
 
+fn section(text: &str) -> Value {
+    json!({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+}
+
+fn context(text: &str) -> Value {
+    json!({"type": "context", "elements": [{"type": "mrkdwn", "text": text}]})
+}
+
+fn button(text: &str, action: &str, value: &str) -> Value {
+    json!({"type": "button", "text": {"type": "plain_text", "text": text}, "action_id": action, "value": value})
+}
+
+fn primary(mut b: Value) -> Value {
+    b["style"] = json!("primary");
+    b
+}
+
 /// Long text as several sections, split between lines (or, for one huge line, between chars).
-fn sections(text: &str) -> Vec<SlackBlock> {
+fn sections(text: &str) -> Vec<Value> {
     let mut out = Vec::new();
     let mut cur = String::new();
     for line in text.lines() {
         if !cur.is_empty() && cur.len() + line.len() + 1 > SECTION_MAX {
-            out.push(section(std::mem::take(&mut cur)));
+            out.push(section(std::mem::take(&mut cur).trim_end()));
         }
         for ch in line.chars() {
             if cur.len() + ch.len_utf8() > SECTION_MAX {
-                out.push(section(std::mem::take(&mut cur)));
+                out.push(section(&std::mem::take(&mut cur)));
             }
             cur.push(ch);
         }
         cur.push('\n');
     }
     if !cur.trim().is_empty() {
-        out.push(section(cur.trim_end().to_string()));
+        out.push(section(cur.trim_end()));
     }
     out
 }
 
-/// The blocks of a scheduled DM. The plain-text fallback is [`Notice::text`].
-pub fn notice(n: &Notice) -> Vec<SlackBlock> {
-    match n {
-        Notice::HeadsupReminder { .. }
-        | Notice::HeadsupAfter { .. }
-        | Notice::Digest { .. }
-        | Notice::MeetingPrep { .. }
-        | Notice::ContextStale { .. } => sections(&n.text()),
+/// The block ids a notice's controls use.
+pub fn due_block(peer: &UserId) -> String {
+    format!("due.{peer}")
+}
+pub fn told_block(number: i64, peer: &UserId) -> String {
+    format!("told.{number}.{peer}")
+}
+pub fn heard_block(number: i64, peer: &UserId) -> String {
+    format!("heard.{number}.{peer}")
+}
+
+fn due_controls(i: &DueItem) -> Value {
+    let p = i.peer.as_str();
+    json!({"type": "actions", "block_id": due_block(&i.peer), "elements": [
+        primary(button("Log check-in", action::LOG_CHECKIN, p)),
+        button("We talked", action::WE_TALKED, p),
+        button("Snooze…", action::SNOOZE, p),
+        button("Skip this cycle", action::SKIP, p),
+    ]})
+}
+
+/// One "Told them" control per untold peer of a heads-up.
+fn told_controls(h: &HeadsupItem) -> Vec<Value> {
+    h.untold
+        .iter()
+        .map(|p| {
+            let mut s = section(&format!("{}: not told yet", p.mention()));
+            s["block_id"] = json!(told_block(h.number, p));
+            s["accessory"] = button("Told them", action::TOLD, &format!("{}:{p}", h.number));
+            s
+        })
+        .collect()
+}
+
+/// The blocks of a scheduled message; `done` redraws controls already used.
+pub fn notice(n: &Notice, done: &BTreeMap<String, String>) -> Vec<Value> {
+    let mut blocks = match n {
         Notice::CheckinNudge {
             items, headsups, ..
         } => {
             let mut blocks = Vec::new();
             if !items.is_empty() {
-                blocks.push(section("*Due for a check-in*".into()));
-                blocks.extend(items.iter().map(|i| section(due_line(i))));
+                blocks.push(section("*Due for a check-in*"));
+                for i in items {
+                    blocks.push(section(&due_line(i)));
+                    blocks.push(due_controls(i));
+                }
             }
             if !headsups.is_empty() {
-                blocks.push(section("*Tell them before the room*".into()));
-                blocks.extend(headsups.iter().map(|h| section(headsup_line(h))));
+                blocks.push(section("*Tell them before the room*"));
+                for h in headsups {
+                    blocks.push(section(&headsup_line(h)));
+                    blocks.extend(told_controls(h));
+                }
             }
-            blocks.push(
-                SlackContextBlock::new(
-                    vec![SlackContextBlockElement::MarkDown(SlackBlockMarkDownText::new(
-                    "`/peer checkin @peer` logs a check-in, `/peer snooze @peer 3 days` holds one, \
-                     `/peer told @peer <number>` marks a heads-up. Only you see this."
-                        .into(),
-                ))],
-                )
-                .into(),
-            );
+            blocks.push(context(
+                "Or type it: `/peer checkin @peer`, `/peer snooze @peer 3 days`, `/peer told @peer <number>`. Only you see this.",
+            ));
             blocks
         }
+        Notice::HeadsupReminder { item, .. } => {
+            let mut blocks = sections(&n.text());
+            blocks.extend(told_controls(item));
+            blocks
+        }
+        Notice::HeadsupAfter { item, told } => {
+            let mut blocks = vec![section(&format!(
+                "The room has heard #{} “{}”. Did each peer hear it from you first?",
+                item.number,
+                escape_mrkdwn(&item.what)
+            ))];
+            for p in told {
+                blocks.push(context(&format!(
+                    "{}: you told them before the room :white_check_mark:",
+                    p.mention()
+                )));
+            }
+            for p in &item.untold {
+                let v = format!("{}:{p}", item.number);
+                blocks.push(section(&format!(
+                    "{}: heard it from you first?",
+                    p.mention()
+                )));
+                blocks.push(
+                    json!({"type": "actions", "block_id": heard_block(item.number, p), "elements": [
+                        button("Yes, from me first", action::HEARD_YES, &v),
+                        button("No, in the room", action::HEARD_NO, &v),
+                    ]}),
+                );
+            }
+            blocks
+        }
+        Notice::Digest { .. } | Notice::MeetingPrep { .. } | Notice::ContextStale { .. } => {
+            sections(&n.text())
+        }
+    };
+    for b in blocks.iter_mut() {
+        let id = b["block_id"].as_str().unwrap_or_default().to_string();
+        if let Some(label) = done.get(&id) {
+            let mut c = context(&format!(":white_check_mark: {}", escape_mrkdwn(label)));
+            c["block_id"] = json!(id);
+            *b = c;
+        }
     }
+    blocks
+}
+
+fn input(block: &str, label: &str, element: Value, optional: bool) -> Value {
+    json!({"type": "input", "block_id": block, "optional": optional,
+        "label": {"type": "plain_text", "text": label}, "element": element})
+}
+
+fn text_input(multiline: bool, max: u64) -> Value {
+    json!({"type": "plain_text_input", "action_id": "value", "multiline": multiline, "max_length": max})
+}
+
+fn option(text: &str, value: &str) -> Value {
+    json!({"text": {"type": "plain_text", "text": text}, "value": value})
+}
+
+/// What a form carries between opening and submission.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FormMeta {
+    pub peer: UserId,
+    pub from: Option<MessageRef>,
+}
+
+/// A form as a modal view.
+pub fn form(f: &Form) -> Value {
+    match f {
+        Form::Checkin { peer, today, from } => {
+            let meta = FormMeta {
+                peer: peer.clone(),
+                from: from.clone(),
+            };
+            json!({
+                "type": "modal",
+                "callback_id": action::CHECKIN_FORM,
+                "private_metadata": serde_json::to_string(&meta).unwrap_or_default(),
+                "title": {"type": "plain_text", "text": "Log a check-in"},
+                "submit": {"type": "plain_text", "text": "Log it"},
+                "close": {"type": "plain_text", "text": "Cancel"},
+                "blocks": [
+                    section(&format!("Your check-in with {}: the agenda is theirs. Only you will see this.", peer.mention())),
+                    input("constraint", "Their top constraint right now", text_input(false, 500), true),
+                    input("boss", "What their boss is pressing on", text_input(false, 500), true),
+                    input("fire", "What is on fire this week", text_input(false, 500), true),
+                    input("offer", "One cheap thing I could do for them", text_input(false, 300), true),
+                    input("notes", "Notes", text_input(true, 4000), true),
+                    input("flags", "This check-in", json!({"type": "checkboxes", "action_id": "value", "options": [
+                        option("Turned into a status sync", "status_sync"),
+                        option("Coffee, not work", "coffee"),
+                    ]}), true),
+                    input("date", "When", json!({"type": "datepicker", "action_id": "value",
+                        "initial_date": today.format("%Y-%m-%d").to_string()}), false),
+                ],
+            })
+        }
+        Form::Snooze { peer, from } => {
+            let meta = FormMeta {
+                peer: peer.clone(),
+                from: from.clone(),
+            };
+            let week = option("1 week", "7");
+            json!({
+                "type": "modal",
+                "callback_id": action::SNOOZE_FORM,
+                "private_metadata": serde_json::to_string(&meta).unwrap_or_default(),
+                "title": {"type": "plain_text", "text": "Snooze"},
+                "submit": {"type": "plain_text", "text": "Snooze"},
+                "close": {"type": "plain_text", "text": "Cancel"},
+                "blocks": [
+                    section(&format!("No nudges about {} for a while.", peer.mention())),
+                    input("length", "For", json!({"type": "radio_buttons", "action_id": "value",
+                        "initial_option": week,
+                        "options": [option("3 days", "3"), week, option("2 weeks", "14")]}), false),
+                    input("reason", "Why (optional, kept with the series' history)", text_input(false, 300), true),
+                ],
+            })
+        }
+    }
+}
+
+/// The App Home tab.
+pub fn home(h: &Home) -> Value {
+    let mut blocks =
+        vec![json!({"type": "header", "text": {"type": "plain_text", "text": "Your peers"}})];
+    if h.peers.is_empty() {
+        blocks.push(section(
+            "Your map is empty. Start with the 3–5 peers your year depends on: `/peer add @ana biweekly because her platform gates our launch`.",
+        ));
+    }
+    for p in &h.peers {
+        blocks.push(section(&p.line));
+        if p.due_this_week {
+            let v = p.peer.as_str();
+            blocks.push(
+                json!({"type": "actions", "block_id": format!("home.{v}"), "elements": [
+                    primary(button("Log check-in", action::LOG_CHECKIN, v)),
+                    button("We talked", action::WE_TALKED, v),
+                    button("Snooze…", action::SNOOZE, v),
+                ]}),
+            );
+        }
+    }
+    let due: Vec<String> = h
+        .peers
+        .iter()
+        .filter(|p| p.due_this_week)
+        .map(|p| p.peer.mention())
+        .collect();
+    blocks.push(json!({"type": "divider"}));
+    blocks.push(section(&if due.is_empty() {
+        "*Due this week:* nobody. The channels are warm.".to_string()
+    } else {
+        format!("*Due this week:* {}", due.join(", "))
+    }));
+    blocks.push(json!({"type": "header", "text": {"type": "plain_text", "text": "Tell them before the room"}}));
+    if h.headsups.is_empty() {
+        blocks.push(context("No untold heads-ups."));
+    }
+    for item in &h.headsups {
+        blocks.push(section(&headsup_line(item)));
+        blocks.extend(told_controls(item));
+    }
+    blocks.push(json!({"type": "header", "text": {"type": "plain_text", "text": "Open offers"}}));
+    if h.offers.is_empty() {
+        blocks.push(context(
+            "None. The check-in form's “one cheap thing I could do” becomes an offer.",
+        ));
+    }
+    for (peer, offer) in &h.offers {
+        blocks.push(section(&format!(
+            "{}: “{}”",
+            peer.mention(),
+            escape_mrkdwn(offer)
+        )));
+    }
+    blocks.push(context(
+        "Only you can see this page. `/peer help` lists every command.",
+    ));
+    blocks.truncate(100);
+    json!({"type": "home", "blocks": blocks})
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{CheckinSignals, Warmth};
+    use slack_morphism::prelude::*;
+
+    fn u(s: &str) -> UserId {
+        UserId::parse(s).unwrap()
+    }
+
+    fn nudge() -> Notice {
+        Notice::CheckinNudge {
+            day: "2026-11-23".parse().unwrap(),
+            items: vec![DueItem {
+                peer: u("U0ANA"),
+                signals: CheckinSignals::default(),
+                reason: None,
+                cadence: "weekly".into(),
+                last_contact: None,
+                days_since: 9,
+                warmth: Warmth::Cooling,
+            }],
+            headsups: vec![HeadsupItem {
+                number: 2,
+                what: "news".into(),
+                room: "Thu 26 Nov 10:00".into(),
+                untold: vec![u("U0BEN")],
+            }],
+        }
+    }
+
+    #[test]
+    fn every_rendering_is_block_kit_slack_morphism_accepts() {
+        let n = nudge();
+        let blocks = notice(&n, &BTreeMap::new());
+        let _: Vec<SlackBlock> = serde_json::from_value(json!(blocks)).unwrap();
+        for f in [
+            Form::Checkin {
+                peer: u("U0ANA"),
+                today: "2026-11-23".parse().unwrap(),
+                from: None,
+            },
+            Form::Snooze {
+                peer: u("U0ANA"),
+                from: None,
+            },
+        ] {
+            let _: SlackView = serde_json::from_value(form(&f)).unwrap();
+        }
+        let _: SlackView = serde_json::from_value(home(&Home::default())).unwrap();
+    }
+
+    #[test]
+    fn a_nudge_offers_each_control_once_and_redraws_used_ones_as_done() {
+        let n = nudge();
+        let blocks = notice(&n, &BTreeMap::new());
+        let s = json!(blocks).to_string();
+        for a in [
+            action::LOG_CHECKIN,
+            action::WE_TALKED,
+            action::SNOOZE,
+            action::SKIP,
+            action::TOLD,
+        ] {
+            assert_eq!(s.matches(a).count(), 1, "{a}");
+        }
+        let done: BTreeMap<String, String> = [
+            ("due.U0ANA".to_string(), "We talked".to_string()),
+            ("told.2.U0BEN".to_string(), "Told".to_string()),
+        ]
+        .into();
+        let s = json!(notice(&n, &done)).to_string();
+        assert!(
+            !s.contains(action::WE_TALKED) && !s.contains(action::TOLD),
+            "{s}"
+        );
+        assert!(s.contains(":white_check_mark: We talked"), "{s}");
+    }
 
     #[test]
     fn long_text_is_split_into_sections_slack_accepts() {
@@ -80,9 +401,7 @@ mod tests {
         let blocks = sections(&text);
         assert!(blocks.len() >= 3);
         for b in &blocks {
-            let json = serde_json::to_value(b).unwrap();
-            let t = json["text"]["text"].as_str().unwrap();
-            assert!(t.len() <= SECTION_MAX);
+            assert!(b["text"]["text"].as_str().unwrap().len() <= SECTION_MAX);
         }
         assert_eq!(sections(&"y".repeat(7000)).len(), 3);
     }

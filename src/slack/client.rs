@@ -8,7 +8,7 @@
 
 use super::blocks;
 use crate::domain::{ChannelId, Owner, TeamId, UserId};
-use crate::messenger::{Messenger, Notice, SendError};
+use crate::messenger::{Messenger, Notice, SendError, Sent, Surface};
 use crate::store::Store;
 use async_trait::async_trait;
 use chrono_tz::Tz;
@@ -75,6 +75,15 @@ impl SlackMessenger {
     }
 }
 
+fn typed_blocks(v: Vec<serde_json::Value>) -> Result<Vec<SlackBlock>, SendError> {
+    serde_json::from_value(serde_json::Value::Array(v))
+        .map_err(|e| SendError::Rejected(format!("unrenderable blocks: {e}")))
+}
+
+fn typed_view(v: serde_json::Value) -> Result<SlackView, SendError> {
+    serde_json::from_value(v).map_err(|e| SendError::Rejected(format!("unrenderable view: {e}")))
+}
+
 /// Sorts a client error into what the outbox should do with the message.
 fn classify(e: SlackClientError) -> SendError {
     match e {
@@ -99,22 +108,80 @@ fn classify(e: SlackClientError) -> SendError {
 
 #[async_trait]
 impl Messenger for SlackMessenger {
-    async fn send(&self, to: &Owner, notice: &Notice) -> Result<(), SendError> {
+    async fn send(&self, to: &Owner, notice: &Notice) -> Result<Option<Sent>, SendError> {
         let token = self.token(&to.team).await?;
         let content = SlackMessageContent::new()
             .with_text(notice.text())
-            .with_blocks(blocks::notice(notice));
+            .with_blocks(typed_blocks(blocks::notice(notice, &Default::default()))?);
         // A DM goes to the user's id (Slack routes it to the app's DM with them).
         let channel = notice
             .channel()
             .map(|c| c.as_str())
             .unwrap_or(to.user.as_str());
         let req = SlackApiChatPostMessageRequest::new(SlackChannelId(channel.into()), content);
-        self.client
+        let resp = self
+            .client
             .open_session(&token)
             .chat_post_message(&req)
             .await
             .map_err(classify)?;
+        Ok(Some(Sent {
+            channel: resp.channel.0,
+            ts: resp.ts.0,
+        }))
+    }
+
+    async fn show(&self, team: &TeamId, surface: Surface) -> Result<(), SendError> {
+        if let Surface::Ephemeral { response_url, text } = &surface {
+            let url: SlackResponseUrl = serde_json::from_value(serde_json::json!(response_url))
+                .map_err(|_| SendError::Rejected("bad response_url".into()))?;
+            let msg = SlackApiPostWebhookMessageRequest::new(
+                SlackMessageContent::new().with_text(text.clone()),
+            );
+            self.client
+                .respond_to_event(&url, &msg)
+                .await
+                .map_err(classify)?;
+            return Ok(());
+        }
+        let token = self.token(team).await?;
+        let session = self.client.open_session(&token);
+        match surface {
+            Surface::Form { trigger, form } => {
+                let view = typed_view(blocks::form(&form))?;
+                session
+                    .views_open(&SlackApiViewsOpenRequest::new(
+                        SlackTriggerId(trigger),
+                        view,
+                    ))
+                    .await
+                    .map_err(classify)?;
+            }
+            Surface::Home { user, home } => {
+                let view = typed_view(blocks::home(&home))?;
+                session
+                    .views_publish(&SlackApiViewsPublishRequest::new(
+                        SlackUserId(user.as_str().into()),
+                        view,
+                    ))
+                    .await
+                    .map_err(classify)?;
+            }
+            Surface::Replace { at, notice, done } => {
+                let content = SlackMessageContent::new()
+                    .with_text(notice.text())
+                    .with_blocks(typed_blocks(blocks::notice(&notice, &done))?);
+                session
+                    .chat_update(&SlackApiChatUpdateRequest::new(
+                        SlackChannelId(at.channel),
+                        content,
+                        SlackTs(at.ts),
+                    ))
+                    .await
+                    .map_err(classify)?;
+            }
+            Surface::Ephemeral { .. } => {}
+        }
         Ok(())
     }
 

@@ -19,6 +19,7 @@ struct SlashForm {
     user_id: Option<String>,
     command: Option<String>,
     text: Option<String>,
+    trigger_id: Option<String>,
 }
 
 pub fn ephemeral(text: String) -> Json<SlackCommandEventResponse> {
@@ -48,12 +49,17 @@ pub(super) async fn slash_command(State(app): State<AppState>, body: Bytes) -> R
         tracing::debug!(command = ?form.command, "command under another name; treating it as /peer");
     }
     let Reply { text } = app
-        .run_command(
+        .run_slash(
             &team,
             &user,
             form.text.as_deref().unwrap_or(""),
             app.clock.now(),
+            form.trigger_id.as_deref().filter(|t| !t.is_empty()),
         )
         .await;
+    if text.is_empty() {
+        // A form opened: nothing more to say.
+        return StatusCode::OK.into_response();
+    }
     ephemeral(text).into_response()
 }

@@ -80,9 +80,21 @@ impl Store {
         Ok(row.is_some())
     }
 
-    pub async fn mark_sent(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
-        sqlx::query("update delivery set status = 'sent', sent_at = ?, last_error = null where delivery_id = ?")
+    /// Marks the message sent, with where it landed when the messenger says (so buttons on it
+    /// can update it later).
+    pub async fn mark_sent(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        sent: Option<&crate::messenger::Sent>,
+    ) -> Result<()> {
+        sqlx::query(
+            "update delivery set status = 'sent', sent_at = ?, last_error = null, channel_id = ?, message_ts = ? \
+             where delivery_id = ?",
+        )
             .bind(instant(now))
+            .bind(sent.map(|s| s.channel.as_str()))
+            .bind(sent.map(|s| s.ts.as_str()))
             .bind(id)
             .execute(&self.pool)
             .await?;
@@ -161,4 +173,63 @@ impl Store {
         .await?;
         Ok(done.rows_affected() == 1)
     }
+
+    /// A message the bot sent to `owner`, found by where it landed; `None` if it was not sent to
+    /// them (a forged or foreign reference).
+    pub async fn sent_message(
+        &self,
+        owner: &Owner,
+        channel: &str,
+        ts: &str,
+    ) -> Result<Option<SentMessage>> {
+        let row: Option<(i64, Vec<u8>, Option<String>)> = sqlx::query_as(
+            "select delivery_id, payload_enc, done from delivery \
+             where team_id = ? and user_id = ? and channel_id = ? and message_ts = ?",
+        )
+        .bind(owner.team.as_str())
+        .bind(owner.user.as_str())
+        .bind(channel)
+        .bind(ts)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some((id, payload, done)) = row else {
+            return Ok(None);
+        };
+        let done = match done {
+            Some(d) => serde_json::from_str(&d).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            None => Default::default(),
+        };
+        Ok(Some(SentMessage {
+            id,
+            payload: self.cipher.open(&payload)?,
+            done,
+        }))
+    }
+
+    /// Records that the block `block` of a sent message was acted on (`label` says how). False
+    /// when it already was: the caller changes nothing.
+    pub async fn mark_block_done(&self, id: i64, block: &str, label: &str) -> Result<bool> {
+        let path = format!("$.\"{}\"", block.replace('"', ""));
+        let r = sqlx::query(
+            "update delivery set done = json_set(coalesce(done, '{}'), ?, ?) \
+             where delivery_id = ? and json_extract(coalesce(done, '{}'), ?) is null",
+        )
+        .bind(&path)
+        .bind(label)
+        .bind(id)
+        .bind(&path)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+}
+
+/// A sent message as a button on it sees it.
+#[derive(Debug, Clone)]
+pub struct SentMessage {
+    pub id: i64,
+    /// The serialized notice it was made from.
+    pub payload: String,
+    /// Blocks already acted on, and what was done.
+    pub done: std::collections::BTreeMap<String, String>,
 }

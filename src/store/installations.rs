@@ -6,11 +6,12 @@ use chrono::{DateTime, Utc};
 
 impl Store {
     pub async fn installation_exists(&self, team: &TeamId) -> Result<bool> {
-        let row: Option<(String,)> =
-            sqlx::query_as("select team_id from installation where team_id = ?")
-                .bind(team.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<(String,)> = sqlx::query_as(
+            "select team_id from installation where team_id = ? and revoked_at is null",
+        )
+        .bind(team.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.is_some())
     }
 
@@ -24,7 +25,7 @@ impl Store {
     ) -> Result<()> {
         sqlx::query(
             "insert into installation (team_id, bot_token_enc, source, installed_at) values (?, ?, 'env', ?) \
-             on conflict (team_id) do update set bot_token_enc = excluded.bot_token_enc \
+             on conflict (team_id) do update set bot_token_enc = excluded.bot_token_enc, revoked_at = null \
              where installation.source = 'env'",
         )
         .bind(team.as_str())
@@ -45,11 +46,61 @@ impl Store {
     }
 
     pub async fn bot_token(&self, team: &TeamId) -> Result<Option<String>> {
-        let row: Option<(Vec<u8>,)> =
-            sqlx::query_as("select bot_token_enc from installation where team_id = ?")
-                .bind(team.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<(Vec<u8>,)> = sqlx::query_as(
+            "select bot_token_enc from installation where team_id = ? and revoked_at is null",
+        )
+        .bind(team.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
         self.open_opt(row.map(|r| r.0))
+    }
+
+    /// The app was uninstalled or its token revoked: stop using the token.
+    pub async fn revoke_installation(&self, team: &TeamId, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "update installation set revoked_at = ? where team_id = ? and revoked_at is null",
+        )
+        .bind(instant(now))
+        .bind(team.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// True the first time `key` is seen for `team` (an event id, a form submission): the
+    /// caller handles it; false for a repeat, which the caller ignores.
+    pub async fn first_sighting(
+        &self,
+        team: &TeamId,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let r = sqlx::query(
+            "insert into slack_seen (team_id, key, seen_at) values (?, ?, ?) on conflict do nothing",
+        )
+        .bind(team.as_str())
+        .bind(key)
+        .bind(instant(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Notes a user Slack reported as deactivated.
+    pub async fn note_departed(
+        &self,
+        team: &TeamId,
+        user: &crate::domain::UserId,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "insert into departed_user (team_id, user_id, noted_at) values (?, ?, ?) on conflict do nothing",
+        )
+        .bind(team.as_str())
+        .bind(user.as_str())
+        .bind(instant(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 }

@@ -12,10 +12,9 @@ mod meetings;
 mod peers;
 mod profiles;
 
-pub use deliveries::{ClaimedDelivery, DeliveryClaim};
+pub use deliveries::{ClaimedDelivery, DeliveryClaim, SentMessage};
 pub use headsups::HeadsupUpdate;
 pub use meetings::NewMeeting;
-pub use peers::CheckinKind;
 pub use profiles::{Profile, TzSource};
 
 use crate::crypto::Cipher;

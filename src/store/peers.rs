@@ -1,25 +1,9 @@
 //! Peer maps and the check-ins logged against them.
 
 use super::{Result, Store, StoreError, instant};
-use crate::domain::{Cadence, Owner, Peer, TeamId, UserId};
+use crate::domain::{Cadence, CheckinEntry, CheckinSignals, Owner, Peer, TeamId, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Sqlite, Transaction};
-
-/// What kind of contact a check-in was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CheckinKind {
-    Checkin,
-    Coffee,
-}
-
-impl CheckinKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            CheckinKind::Checkin => "checkin",
-            CheckinKind::Coffee => "coffee",
-        }
-    }
-}
 
 type PeerRow = (
     String,
@@ -157,34 +141,84 @@ impl Store {
     }
 
     /// Logs a contact and moves the peer's clock, in one transaction.
-    #[allow(clippy::too_many_arguments)]
     pub async fn record_checkin(
         &self,
         owner: &Owner,
         p: &Peer,
         nudge_at: DateTime<Utc>,
-        held_on: NaiveDate,
-        kind: CheckinKind,
-        notes: Option<&str>,
+        entry: &CheckinEntry,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        let agenda = if entry.agenda.is_empty() {
+            None
+        } else {
+            Some(
+                serde_json::to_string(&entry.agenda)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            )
+        };
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "insert into checkin (team_id, owner_id, peer_id, held_on, kind, notes_enc, created_at) \
-             values (?, ?, ?, ?, ?, ?, ?)",
+            "insert into checkin (team_id, owner_id, peer_id, held_on, kind, notes_enc, agenda_enc, \
+             offer_enc, status_sync, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
         .bind(p.peer.as_str())
-        .bind(held_on)
-        .bind(kind.as_str())
-        .bind(self.seal_opt(notes))
+        .bind(entry.held_on)
+        .bind(if entry.coffee { "coffee" } else { "checkin" })
+        .bind(self.seal_opt(entry.notes.as_deref()))
+        .bind(self.seal_opt(agenda.as_deref()))
+        .bind(self.seal_opt(entry.offer.as_deref()))
+        .bind(i64::from(entry.status_sync))
         .bind(instant(now))
         .execute(&mut *tx)
         .await?;
         update_peer_tx(&mut tx, owner, p, nudge_at).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Keeps why a peer was snoozed (for the series' history).
+    pub async fn set_snooze_reason(
+        &self,
+        owner: &Owner,
+        peer: &UserId,
+        reason: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "update peer set snooze_reason_enc = ? where team_id = ? and owner_id = ? and peer_id = ?",
+        )
+        .bind(self.cipher.seal(reason))
+        .bind(owner.team.as_str())
+        .bind(owner.user.as_str())
+        .bind(peer.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Whether the last two check-ins with `peer` turned into status syncs, and the offer made
+    /// at the last one.
+    pub async fn checkin_signals(&self, owner: &Owner, peer: &UserId) -> Result<CheckinSignals> {
+        let rows: Vec<(i64, Option<Vec<u8>>)> = sqlx::query_as(
+            "select status_sync, offer_enc from checkin where team_id = ? and owner_id = ? and peer_id = ? \
+             order by held_on desc, checkin_id desc limit 2",
+        )
+        .bind(owner.team.as_str())
+        .bind(owner.user.as_str())
+        .bind(peer.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        let drifting = rows.len() == 2 && rows.iter().all(|(s, _)| *s == 1);
+        let open_offer = match rows.into_iter().next() {
+            Some((_, offer)) => self.open_opt(offer)?,
+            None => None,
+        };
+        Ok(CheckinSignals {
+            drifting,
+            open_offer,
+        })
     }
 
     /// Owners of the (at most `limit`) longest-waiting peers whose nudge time has come. Reads

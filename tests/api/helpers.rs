@@ -48,6 +48,7 @@ struct FakeState {
     post_script: VecDeque<Script>,
     users_info_delay_ms: u64,
     members: HashMap<String, Vec<String>>,
+    views_fail: bool,
 }
 
 /// A fake Slack Web API: answers `chat.postMessage` and `users.info` like Slack does.
@@ -64,6 +65,10 @@ impl FakeSlack {
             .route("/api/chat.postMessage", post(post_message))
             .route("/api/users.info", get(users_info))
             .route("/api/conversations.members", get(conversations_members))
+            .route("/api/views.open", post(views_call))
+            .route("/api/views.publish", post(views_call))
+            .route("/api/chat.update", post(chat_update))
+            .route("/actions/{id}", post(response_url))
             .with_state(fake.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         fake.url = format!("http://{}/api", listener.local_addr().unwrap());
@@ -81,6 +86,16 @@ impl FakeSlack {
             channel.into(),
             users.iter().map(|u| u.to_string()).collect(),
         );
+    }
+
+    /// Makes `views.open`/`views.publish` fail as with an expired trigger.
+    pub fn fail_views(&self) {
+        self.state.lock().unwrap().views_fail = true;
+    }
+
+    /// The base of `response_url`s that reach this fake.
+    pub fn response_url(&self) -> String {
+        format!("{}/actions/1", self.url.trim_end_matches("/api"))
     }
 
     pub fn script(&self, s: Script) {
@@ -173,6 +188,57 @@ async fn users_info(
         json!({"ok": true, "user": {"id": user, "name": "someone", "deleted": false, "tz": tz}}),
     )
     .into_response()
+}
+
+fn record(f: &FakeSlack, method: &str, headers: &HeaderMap, body: Value) {
+    let auth = headers
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .map(String::from);
+    f.state.lock().unwrap().calls.push(Call {
+        method: method.into(),
+        auth,
+        body,
+    });
+}
+
+/// `views.open` / `views.publish`: recorded, answered with the view as Slack echoes it.
+async fn views_call(
+    State(f): State<FakeSlack>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let method = uri.path().trim_start_matches("/api/").to_string();
+    if f.state.lock().unwrap().views_fail {
+        record(&f, &method, &headers, v);
+        return axum::Json(json!({"ok": false, "error": "expired_trigger_id"})).into_response();
+    }
+    let mut view = v["view"].clone();
+    view["id"] = json!("V0FAKE");
+    view["team_id"] = json!(TEAM);
+    view["hash"] = json!("1.abc");
+    if view.get("title").is_none() {
+        view["title"] = json!({"type": "plain_text", "text": "Home"});
+    }
+    record(&f, &method, &headers, v);
+    axum::Json(json!({"ok": true, "view": view})).into_response()
+}
+
+async fn chat_update(State(f): State<FakeSlack>, headers: HeaderMap, body: String) -> Response {
+    let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let reply = json!({"ok": true, "channel": v["channel"], "ts": v["ts"],
+        "message": {"ts": v["ts"], "text": v["text"]}});
+    record(&f, "chat.update", &headers, v);
+    axum::Json(reply).into_response()
+}
+
+/// A payload's `response_url`: private answers to the user who acted.
+async fn response_url(State(f): State<FakeSlack>, headers: HeaderMap, body: String) -> Response {
+    let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    record(&f, "response_url", &headers, v);
+    axum::Json(json!({"ok": true})).into_response()
 }
 
 /// `conversations.members`, two members per page so the bot must follow `next_cursor`.
