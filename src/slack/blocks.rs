@@ -167,7 +167,8 @@ pub fn notice(n: &Notice, done: &BTreeMap<String, String>) -> Vec<Value> {
     for b in blocks.iter_mut() {
         let id = b["block_id"].as_str().unwrap_or_default().to_string();
         if let Some(label) = done.get(&id) {
-            let mut c = context(&format!(":white_check_mark: {}", escape_mrkdwn(label)));
+            // Labels are Sideways' own text (with mentions), never user input.
+            let mut c = context(&format!(":white_check_mark: {label}"));
             c["block_id"] = json!(id);
             *b = c;
         }

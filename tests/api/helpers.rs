@@ -143,10 +143,18 @@ async fn post_message(State(f): State<FakeSlack>, headers: HeaderMap, body: Stri
         Some(Script::ServerError) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
         None => {
             v["_accepted"] = json!(true);
-            axum::Json(
-                json!({"ok": true, "channel": "D0001", "ts": "1700000000.000100",
-                "message": {"ts": "1700000000.000100", "text": v["text"]}}),
-            )
+            // Slack answers a post to a user id with the DM channel's id and a fresh ts.
+            let n = f.state.lock().unwrap().calls.len();
+            let to = v["channel"].as_str().unwrap_or_default().to_string();
+            let channel = match to.strip_prefix('U') {
+                Some(rest) => format!("D{rest}"),
+                None => to,
+            };
+            let ts = format!("1700000000.{:06}", n + 1);
+            v["_channel"] = json!(channel);
+            v["_ts"] = json!(ts);
+            axum::Json(json!({"ok": true, "channel": channel, "ts": ts,
+                "message": {"ts": ts, "text": v["text"]}}))
             .into_response()
         }
     };
@@ -408,6 +416,42 @@ impl TestApp {
         sideways::scheduler::tick(&self.state, utc(at), false)
             .await
             .expect("tick")
+    }
+
+    /// POSTs an interaction payload (`payload=<json>`) signed now.
+    pub async fn interact(&self, payload: &Value) -> reqwest::Response {
+        let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+        self.post_signed(
+            "/slack/interactions",
+            "application/x-www-form-urlencoded",
+            &body,
+            Some(Utc::now().timestamp()),
+        )
+        .await
+    }
+
+    /// POSTs an Events API body signed now (with `X-Slack-Retry-Num` when `retry` is set).
+    pub async fn event(&self, body: &Value, retry: Option<u32>) -> reqwest::Response {
+        let text = body.to_string();
+        let ts = Utc::now().timestamp();
+        let mut req = self
+            .http
+            .post(format!("{}/slack/events", self.base))
+            .header("content-type", "application/json")
+            .header("x-slack-request-timestamp", ts.to_string())
+            .header("x-slack-signature", sign(SECRET, ts, &text))
+            .body(text);
+        if let Some(n) = retry {
+            req = req
+                .header("x-slack-retry-num", n.to_string())
+                .header("x-slack-retry-reason", "http_timeout");
+        }
+        req.send().await.unwrap()
+    }
+
+    /// Waits for the work the app does after acknowledging (App Home, message updates).
+    pub async fn settle(&self) {
+        self.state.settle().await;
     }
 
     pub async fn count(&self, sql: &'static str) -> i64 {

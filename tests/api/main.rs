@@ -4,6 +4,7 @@ mod cli;
 mod commands;
 mod headsups;
 mod helpers;
+mod interactive;
 mod manifest;
 mod meetings;
 mod samples;
