@@ -22,6 +22,9 @@ enum Cmd {
     /// Serve Slack over HTTP (POST /slack/commands, /slack/interactions, /slack/events; GET /healthz)
     /// with the scheduler running in the same process.
     Serve,
+    /// Serve Slack over Socket Mode (SLACK_APP_TOKEN; no public URL needed) with the scheduler
+    /// running in the same process.
+    Socket,
     /// Run one scheduler pass, printing one line per message sent (or that would be sent).
     Tick {
         /// The moment to run the pass for (RFC 3339), instead of now.
@@ -67,6 +70,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let shutdown = CancellationToken::new();
             sideways::app::cancel_on_signal(shutdown.clone());
             server.run(shutdown, true).await
+        }
+        Cmd::Socket => {
+            let app_token = Config::require(
+                &config.app_token,
+                "SLACK_APP_TOKEN",
+                "socket",
+                "Basic Information → App-Level Tokens, with connections:write, xapp-…",
+            )?;
+            let state = sideways::app::production_state(&config, "socket", true).await?;
+            let shutdown = CancellationToken::new();
+            sideways::app::cancel_on_signal(shutdown.clone());
+            let scheduler = tokio::spawn(sideways::scheduler::run(state.clone(), shutdown.clone()));
+            tracing::info!("serving Slack over Socket Mode");
+            let served = sideways::slack::socket::run(
+                state.clone(),
+                config.custom_api_url().as_deref(),
+                app_token.expose(),
+                shutdown.clone(),
+            )
+            .await;
+            shutdown.cancel();
+            let _ = scheduler.await;
+            state.settle().await;
+            served
         }
         Cmd::Tick { now, dry_run } => {
             let state = sideways::app::production_state(&config, "tick", !dry_run).await?;

@@ -45,21 +45,8 @@ pub struct SlackMessenger {
 impl SlackMessenger {
     /// `api_url`: a non-default Web API base (tests use a local `http://` fake).
     pub fn new(api_url: Option<&str>, store: Store) -> std::io::Result<Self> {
-        let builder = hyper_rustls::HttpsConnectorBuilder::new().with_native_roots()?;
-        let https = match api_url {
-            Some(_) => builder
-                .https_or_http()
-                .enable_http1()
-                .enable_http2()
-                .build(),
-            None => builder.https_only().enable_http1().enable_http2().build(),
-        };
-        let mut connector = SlackClientHyperConnector::from(https);
-        if let Some(url) = api_url {
-            connector = connector.with_slack_api_url(url);
-        }
         Ok(SlackMessenger {
-            client: SlackClient::new(connector),
+            client: slack_client(api_url)?,
             store,
         })
     }
@@ -73,6 +60,24 @@ impl SlackMessenger {
             Err(e) => Err(SendError::Unavailable(e.to_string())),
         }
     }
+}
+
+/// A Web API client; with a custom base URL it may speak plain `http://` (a local fake).
+pub fn slack_client(api_url: Option<&str>) -> std::io::Result<SlackHyperClient> {
+    let builder = hyper_rustls::HttpsConnectorBuilder::new().with_native_roots()?;
+    let https = match api_url {
+        Some(_) => builder
+            .https_or_http()
+            .enable_http1()
+            .enable_http2()
+            .build(),
+        None => builder.https_only().enable_http1().enable_http2().build(),
+    };
+    let mut connector = SlackClientHyperConnector::from(https);
+    if let Some(url) = api_url {
+        connector = connector.with_slack_api_url(url);
+    }
+    Ok(SlackClient::new(connector))
 }
 
 fn typed_blocks(v: Vec<serde_json::Value>) -> Result<Vec<SlackBlock>, SendError> {

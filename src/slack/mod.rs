@@ -7,6 +7,7 @@ mod client;
 mod commands;
 mod events;
 mod interactions;
+pub mod socket;
 pub mod verify;
 
 pub use client::SlackMessenger;

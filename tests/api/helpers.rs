@@ -49,6 +49,7 @@ struct FakeState {
     users_info_delay_ms: u64,
     members: HashMap<String, Vec<String>>,
     views_fail: bool,
+    socket_url: String,
 }
 
 /// A fake Slack Web API: answers `chat.postMessage` and `users.info` like Slack does.
@@ -69,6 +70,7 @@ impl FakeSlack {
             .route("/api/views.publish", post(views_call))
             .route("/api/chat.update", post(chat_update))
             .route("/actions/{id}", post(response_url))
+            .route("/api/apps.connections.open", post(connections_open))
             .with_state(fake.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         fake.url = format!("http://{}/api", listener.local_addr().unwrap());
@@ -86,6 +88,11 @@ impl FakeSlack {
             channel.into(),
             users.iter().map(|u| u.to_string()).collect(),
         );
+    }
+
+    /// Where `apps.connections.open` sends Socket Mode clients.
+    pub fn set_socket_url(&self, url: &str) {
+        self.state.lock().unwrap().socket_url = url.into();
     }
 
     /// Makes `views.open`/`views.publish` fail as with an expired trigger.
@@ -240,6 +247,12 @@ async fn chat_update(State(f): State<FakeSlack>, headers: HeaderMap, body: Strin
         "message": {"ts": v["ts"], "text": v["text"]}});
     record(&f, "chat.update", &headers, v);
     axum::Json(reply).into_response()
+}
+
+async fn connections_open(State(f): State<FakeSlack>, headers: HeaderMap) -> Response {
+    let url = f.state.lock().unwrap().socket_url.clone();
+    record(&f, "apps.connections.open", &headers, json!({}));
+    axum::Json(json!({"ok": true, "url": url})).into_response()
 }
 
 /// A payload's `response_url`: private answers to the user who acted.

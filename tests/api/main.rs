@@ -10,3 +10,4 @@ mod meetings;
 mod samples;
 mod scheduler;
 mod security;
+mod socket;

@@ -1,0 +1,128 @@
+//! `sideways socket`: the same handlers over Socket Mode, for teams that cannot expose a public
+//! URL. slack-morphism keeps the WebSocket connections (opened with `apps.connections.open` and
+//! the `xapp-…` token) and acknowledges each envelope with what the callbacks return; the
+//! callbacks hand Slack's payloads to the very functions the HTTP routes use. Signatures are
+//! not involved: the connection itself is authenticated by the app token.
+//! <https://docs.slack.dev/apis/events-api/using-socket-mode>
+
+use super::client::slack_client;
+use super::{events, interactions};
+use crate::app::AppState;
+use crate::domain::{TeamId, UserId};
+use slack_morphism::prelude::*;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+async fn app_state(states: &SlackClientEventsUserState) -> Result<AppState, BoxError> {
+    states
+        .read()
+        .await
+        .get_user_state::<AppState>()
+        .cloned()
+        .ok_or_else(|| "no application state".into())
+}
+
+async fn on_command(
+    ev: SlackCommandEvent,
+    _client: Arc<SlackHyperClient>,
+    states: SlackClientEventsUserState,
+) -> UserCallbackResult<SlackCommandEventResponse> {
+    let app = app_state(&states).await?;
+    let text = match (TeamId::parse(&ev.team_id.0), UserId::parse(&ev.user_id.0)) {
+        (Some(team), Some(user)) => {
+            let reply = app
+                .run_slash(
+                    &team,
+                    &user,
+                    ev.text.as_deref().unwrap_or(""),
+                    app.clock.now(),
+                    Some(ev.trigger_id.0.as_str()).filter(|t| !t.is_empty()),
+                )
+                .await;
+            if reply.text.is_empty() {
+                "Opening the check-in form…".to_string()
+            } else {
+                reply.text
+            }
+        }
+        _ => "Sorry, I could not tell which workspace or user this command came from.".into(),
+    };
+    Ok(
+        SlackCommandEventResponse::new(SlackMessageContent::new().with_text(text))
+            .with_response_type(SlackMessageResponseType::Ephemeral),
+    )
+}
+
+async fn on_interaction(
+    ev: SlackInteractionEvent,
+    _client: Arc<SlackHyperClient>,
+    states: SlackClientEventsUserState,
+) -> UserCallbackResult<SlackInteractionResponse> {
+    let app = app_state(&states).await?;
+    let payload = serde_json::to_value(&ev)?;
+    Ok(match interactions::handle(&app, &payload).await {
+        Some(Ok(body)) => match serde_json::from_value::<SlackViewSubmissionResponse>(body) {
+            Ok(r) => SlackInteractionResponse::ViewSubmission(r),
+            Err(e) => {
+                tracing::error!(error = %e, "view response not representable over Socket Mode");
+                SlackInteractionResponse::Empty
+            }
+        },
+        _ => SlackInteractionResponse::Empty,
+    })
+}
+
+async fn on_push(
+    ev: SlackPushEventCallback,
+    _client: Arc<SlackHyperClient>,
+    states: SlackClientEventsUserState,
+) -> UserCallbackResult<()> {
+    let app = app_state(&states).await?;
+    let mut payload = serde_json::to_value(&ev)?;
+    payload["type"] = serde_json::json!("event_callback");
+    let state = app.clone();
+    app.in_background(async move { events::handle_callback(&state, &payload).await });
+    Ok(())
+}
+
+/// Errors inside a callback are logged and the envelope acknowledged anyway: Slack sending it
+/// again would not make it succeed.
+fn on_error(
+    err: BoxError,
+    _client: Arc<SlackHyperClient>,
+    _states: SlackClientEventsUserState,
+) -> axum::http::StatusCode {
+    tracing::error!(error = %err, "Socket Mode handler failed");
+    axum::http::StatusCode::OK
+}
+
+/// Connects with `app_token` and serves until `shutdown`.
+pub async fn run(
+    state: AppState,
+    api_url: Option<&str>,
+    app_token: &str,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let client = Arc::new(slack_client(api_url)?);
+    let env = Arc::new(
+        SlackClientEventsListenerEnvironment::new(client)
+            .with_error_handler(on_error)
+            .with_user_state(state),
+    );
+    let callbacks = SlackSocketModeListenerCallbacks::new()
+        .with_command_events(on_command)
+        .with_interaction_events(on_interaction)
+        .with_push_events(on_push);
+    let listener =
+        SlackClientSocketModeListener::new(&SlackClientSocketModeConfig::new(), env, callbacks);
+    listener
+        .listen_for(&SlackApiToken::new(app_token.to_string().into()))
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open a Socket Mode connection: {e}"))?;
+    listener.start().await;
+    shutdown.cancelled().await;
+    listener.shutdown().await;
+    Ok(())
+}
