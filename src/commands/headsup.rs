@@ -4,13 +4,14 @@
 
 use super::args::{Args, bounded_text, free_text, quoted};
 use super::{Ctx, Reply, fmt_moment};
-use crate::domain::{Headsup, Stage, UserId, WhenSpec, parse_when};
+use crate::domain::{Headsup, Meeting, Stage, UserId, WhenSpec, parse_when};
 use crate::error::{Result, UsageError};
 use crate::messenger::escape_mrkdwn;
 
 pub const USAGE: &str = "`/peer headsup \"<what>\" @a @b … before <when>` · `/peer headsup cancel <id>` · `/peer headsup move <id> before <when>`";
 pub const ABOUT: &str = "Tell them before you tell the room. Register news that will land on peers' teams, who must hear it \
-from you first, and when the room hears it (`2026-12-03 10:00`, `tomorrow 9:30`, `mon 10:00`, `in 3 days`, in your zone). \
+from you first, and when the room hears it (`2026-12-03 10:00`, `tomorrow 9:30`, `mon 10:00`, `in 3 days`, in your zone, \
+or a leadership meeting's name: its next occurrence). \
 I remind you about 3 days, 1 day and 2 hours before for anyone not yet `/peer told`, and afterwards ask who heard it first. \
 Nobody else sees any of it.";
 pub const LIST_USAGE: &str = "`/peer headsups`";
@@ -25,16 +26,25 @@ pub enum HeadsupCmd {
     Create {
         what: String,
         peers: Vec<UserId>,
-        when: WhenSpec,
+        when: Room,
     },
     Cancel {
         number: i64,
     },
     Move {
         number: i64,
-        when: WhenSpec,
+        when: Room,
     },
 }
+
+/// When the room hears it: a time, or the next occurrence of a leadership meeting by name.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Room {
+    At(WhenSpec),
+    Meeting(String),
+}
+
+const MAX_MEETING_NAME: usize = 80;
 
 /// `3` or `#3`.
 pub(super) fn parse_number(word: Option<&str>, usage: &'static str) -> Result<i64, UsageError> {
@@ -52,7 +62,7 @@ pub(super) fn parse_number(word: Option<&str>, usage: &'static str) -> Result<i6
         })
 }
 
-fn parse_before(args: &mut Args) -> Result<WhenSpec, UsageError> {
+fn parse_before(args: &mut Args) -> Result<Room, UsageError> {
     match args.next_word() {
         Some(w) if w.eq_ignore_ascii_case("before") => {}
         Some(w) => {
@@ -72,15 +82,26 @@ fn parse_before(args: &mut Args) -> Result<WhenSpec, UsageError> {
         .rest()
         .ok_or_else(|| UsageError::new("Before when? e.g. `before mon 10:00`.", USAGE))?;
     let words: Vec<&str> = rest.split_whitespace().collect();
-    parse_when(&words).ok_or_else(|| {
-        UsageError::new(
-            format!(
-                "`{}` is not a time I can read: use e.g. `2026-12-03 10:00`, `tomorrow 9:30`, `mon 10:00` or `in 3 days`.",
-                free_text(rest)
-            ),
-            USAGE,
-        )
-    })
+    if let Some(when) = parse_when(&words) {
+        return Ok(Room::At(when));
+    }
+    // Not a time: perhaps a leadership meeting's name (checked when it runs).
+    let name = words.join(" ");
+    if name.chars().count() <= MAX_MEETING_NAME && name.starts_with(|c: char| c.is_alphabetic()) {
+        return Ok(Room::Meeting(name));
+    }
+    Err(not_a_time(rest))
+}
+
+fn not_a_time(rest: &str) -> UsageError {
+    UsageError::new(
+        format!(
+            "`{}` is not a time I can read, nor the name of a leadership meeting: use e.g. `2026-12-03 10:00`, \
+             `tomorrow 9:30`, `mon 10:00`, `in 3 days` or a name from `/peer meeting list`.",
+            free_text(rest)
+        ),
+        USAGE,
+    )
 }
 
 pub(super) fn parse(text: &str) -> Result<HeadsupCmd, UsageError> {
@@ -163,8 +184,36 @@ impl HeadsupCmd {
     pub async fn run(&self, ctx: &Ctx<'_>) -> Result<Reply> {
         let prefs = ctx.prefs();
         let today = ctx.today();
-        let resolve = |when: &WhenSpec| -> Result<chrono::DateTime<chrono::Utc>> {
-            let at = when.resolve(ctx.now, prefs.tz);
+        let meetings = match self {
+            HeadsupCmd::Create {
+                when: Room::Meeting(_),
+                ..
+            }
+            | HeadsupCmd::Move {
+                when: Room::Meeting(_),
+                ..
+            } => ctx.store.meetings(&ctx.owner.team).await?,
+            _ => Vec::new(),
+        };
+        let resolve = |when: &Room| -> Result<chrono::DateTime<chrono::Utc>> {
+            let at = match when {
+                Room::At(when) => when.resolve(ctx.now, prefs.tz),
+                Room::Meeting(name) => {
+                    let m = meetings
+                        .iter()
+                        .find(|m| {
+                            m.name
+                                .as_deref()
+                                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                                || name.eq_ignore_ascii_case(&format!("meeting {}", m.number))
+                        })
+                        .ok_or_else(|| not_a_time(name))?;
+                    let local = ctx.now.with_timezone(&m.tz).naive_local();
+                    Meeting::upcoming(&m.schedule, m.tz, m.lead_minutes, local, ctx.now)
+                        .map(|u| m.starts_at(u.occurrence))
+                        .ok_or_else(|| not_a_time(name))?
+                }
+            };
             if at <= ctx.now {
                 return Err(UsageError::new(
                     format!(
@@ -321,7 +370,7 @@ mod tests {
         assert_eq!(what, "we slip the launch to March");
         assert_eq!(peers.len(), 2, "duplicates folded");
         assert!(
-            matches!(when, WhenSpec::At { time, .. } if time == NaiveTime::from_hms_opt(10, 0, 0).unwrap())
+            matches!(when, Room::At(WhenSpec::At { time, .. }) if time == NaiveTime::from_hms_opt(10, 0, 0).unwrap())
         );
         assert!(parse("“reorg” <@U0A> before in 3 days").is_ok());
     }
@@ -336,6 +385,14 @@ mod tests {
     }
 
     #[test]
+    fn a_room_that_is_not_a_time_is_read_as_a_meeting_name() {
+        assert!(matches!(
+            parse("\"reorg\" <@U0A> before Staff sync"),
+            Ok(HeadsupCmd::Create { when: Room::Meeting(n), .. }) if n == "Staff sync"
+        ));
+    }
+
+    #[test]
     fn bad_heads_ups_are_refused_with_reasons() {
         let cases = [
             ("", "quotes"),
@@ -345,7 +402,7 @@ mod tests {
             ("\"reorg\" @ana before mon 10:00", "`@ana`"),
             ("\"reorg\" <@U0A>", "Add `before <when>`"),
             (
-                "\"reorg\" <@U0A> before the all-hands",
+                "\"reorg\" <@U0A> before 2026-13-45 10:00",
                 "not a time I can read",
             ),
             ("\"reorg\" <@U0A> after mon", "`after`"),
@@ -353,7 +410,7 @@ mod tests {
             ("cancel", "Which heads-up"),
             ("cancel x", "not a heads-up number"),
             ("cancel 3 now", "`now`"),
-            ("move 3 before soon", "not a time"),
+            ("move 3 before 31/02", "not a time"),
         ];
         for (text, expect) in cases {
             let e = parse(text).unwrap_err();

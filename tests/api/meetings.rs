@@ -285,3 +285,28 @@ async fn context_is_readable_by_peers_and_its_owner_is_asked_once_to_refresh_it(
     let r = app.say(BOB, "context <@U0ANA>").await;
     assert!(r.contains("hiring freeze lifted (set today)"), "{r}");
 }
+
+#[tokio::test]
+async fn a_heads_up_can_name_a_meeting_as_its_room() {
+    let app = leads_channel().await;
+    app.say(ME, "meeting add <#C0LEADS> \"mondays 9:30\" Staff sync")
+        .await;
+    let r = app
+        .say(ME, "headsup \"we cut scope\" <@U0ANA> before staff sync")
+        .await;
+    assert!(r.contains("Mon 23 Nov 09:30 (Europe/London)"), "{r}");
+    let r = app
+        .say(ME, "headsup \"x\" <@U0ANA> before the all-hands")
+        .await;
+    assert!(r.contains("nor the name of a leadership meeting"), "{r}");
+    assert_eq!(app.count("select count(*) from headsup").await, 1);
+    // Its prep DM brings it back while ANA is untold.
+    app.tick("2026-11-23T08:30:00Z").await;
+    let prep = app
+        .slack
+        .dms()
+        .into_iter()
+        .find(|m| m["channel"] == ME && m["text"].as_str().unwrap().starts_with("Prep for"))
+        .expect("prep DM");
+    assert!(prep["text"].as_str().unwrap().contains("we cut scope"));
+}
