@@ -5,7 +5,7 @@
 
 use crate::app::AppState;
 use crate::domain::{ChannelId, Owner, TeamId, UserId};
-use crate::messenger::{Messenger, Notice, SendError, Sent};
+use crate::messenger::{MessageRef, Messenger, Notice, SendError};
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
@@ -92,7 +92,7 @@ pub struct ConsoleMessenger {
 
 #[async_trait]
 impl Messenger for ConsoleMessenger {
-    async fn send(&self, to: &Owner, notice: &Notice) -> Result<Option<Sent>, SendError> {
+    async fn send(&self, to: &Owner, notice: &Notice) -> Result<Option<MessageRef>, SendError> {
         let dest = match notice.channel() {
             Some(c) => format!("post to {}", c.mention()),
             None => format!("DM to {}", to.user.mention()),

@@ -94,6 +94,12 @@ impl Notice {
         }
     }
 
+    /// Due before a meeting starts: a failed send is retried at once with back-off, whatever
+    /// the recipient's working hours.
+    pub fn is_meeting_bound(&self) -> bool {
+        matches!(self, Notice::Digest { .. } | Notice::MeetingPrep { .. })
+    }
+
     /// Where it is posted when that is a channel rather than the recipient's DM.
     pub fn channel(&self) -> Option<&ChannelId> {
         match self {
@@ -381,14 +387,8 @@ pub enum SendError {
     Unavailable(String),
 }
 
-/// Where a sent message landed (Slack: its channel and `ts`), so it can be updated later.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sent {
-    pub channel: String,
-    pub ts: String,
-}
-
-/// A sent message a button was used on.
+/// Where a sent message landed (Slack: its channel and `ts`): recorded when it is sent, and
+/// named by a button used on it, so it can be redrawn.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MessageRef {
     pub channel: String,
@@ -450,7 +450,7 @@ pub enum Surface {
 pub trait Messenger: Send + Sync + 'static {
     /// Delivers a DM to `to` (or posts a digest to its channel). Returns where it landed when
     /// the transport can update messages.
-    async fn send(&self, to: &Owner, notice: &Notice) -> Result<Option<Sent>, SendError>;
+    async fn send(&self, to: &Owner, notice: &Notice) -> Result<Option<MessageRef>, SendError>;
 
     /// Shows a form, home, redrawn message or private answer. Transports without such
     /// surfaces (the console) ignore it.

@@ -102,6 +102,22 @@ pub(crate) fn quoted(text: &str) -> Option<(&str, &str)> {
     Some((&body[..end], &body[end + close..]))
 }
 
+/// A short id the user types (`3` or `#3`): `missing` when there is none, and "`x` is not a
+/// `noun`" when it is not a positive number.
+pub(crate) fn id_number(
+    word: Option<&str>,
+    missing: &str,
+    noun: &str,
+    usage: &'static str,
+) -> Result<i64, UsageError> {
+    let w = word.ok_or_else(|| UsageError::new(missing, usage))?;
+    w.trim_start_matches('#')
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| UsageError::new(format!("`{}` is not a {noun}.", free_text(w)), usage))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

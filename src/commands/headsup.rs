@@ -2,7 +2,7 @@
 //! `headsup move <id> before <when>`, `/peer headsups`. A heads-up is the owner's alone: nothing
 //! about it is posted anywhere or shown to anyone, the named peers included.
 
-use super::args::{Args, bounded_text, free_text, quoted};
+use super::args::{Args, bounded_text, free_text, id_number, quoted};
 use super::{Ctx, Reply, fmt_moment};
 use crate::domain::{Headsup, Meeting, Stage, UserId, WhenSpec, parse_when};
 use crate::error::{Result, UsageError};
@@ -46,20 +46,14 @@ pub enum Room {
 
 const MAX_MEETING_NAME: usize = 80;
 
-/// `3` or `#3`.
+/// A heads-up's number: `3` or `#3`.
 pub(super) fn parse_number(word: Option<&str>, usage: &'static str) -> Result<i64, UsageError> {
-    let w =
-        word.ok_or_else(|| UsageError::new("Which heads-up? Give its number, e.g. `3`.", usage))?;
-    w.trim_start_matches('#')
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| {
-            UsageError::new(
-                format!("`{}` is not a heads-up number.", free_text(w)),
-                usage,
-            )
-        })
+    id_number(
+        word,
+        "Which heads-up? Give its number, e.g. `3`.",
+        "heads-up number",
+        usage,
+    )
 }
 
 fn parse_before(args: &mut Args) -> Result<Room, UsageError> {

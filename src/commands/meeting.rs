@@ -2,7 +2,7 @@
 //! digest before each occurrence. Meetings belong to the workspace (their digests are public
 //! to their channel); the schedule is read in the time zone of whoever adds it.
 
-use super::args::{Args, bounded_text, free_text, quoted};
+use super::args::{Args, bounded_text, free_text, id_number, quoted};
 use super::{Ctx, Reply};
 use crate::domain::{ChannelId, DEFAULT_LEAD_MINUTES, MAX_LEAD_MINUTES, Meeting, Schedule, UserId};
 use crate::error::{Result, UsageError};
@@ -35,17 +35,12 @@ pub enum MeetingCmd {
 }
 
 fn meeting_number(word: Option<&str>) -> Result<i64, UsageError> {
-    let w = word.ok_or_else(|| {
-        UsageError::new(
-            "Which meeting? Give its id from `/peer meeting list`.",
-            USAGE,
-        )
-    })?;
-    w.trim_start_matches('#')
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| UsageError::new(format!("`{}` is not a meeting id.", free_text(w)), USAGE))
+    id_number(
+        word,
+        "Which meeting? Give its id from `/peer meeting list`.",
+        "meeting id",
+        USAGE,
+    )
 }
 
 pub(super) fn parse(args: &mut Args) -> Result<MeetingCmd, UsageError> {

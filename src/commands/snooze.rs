@@ -22,6 +22,8 @@ pub enum SnoozeFor {
 pub struct Snooze {
     pub peer: UserId,
     pub for_: SnoozeFor,
+    /// Why (from the snooze form), kept with the peer.
+    pub reason: Option<String>,
 }
 
 pub(super) fn parse(args: &mut Args) -> Result<Snooze, UsageError> {
@@ -76,7 +78,11 @@ pub(super) fn parse(args: &mut Args) -> Result<Snooze, UsageError> {
         }
     };
     args.finish(USAGE)?;
-    Ok(Snooze { peer, for_ })
+    Ok(Snooze {
+        peer,
+        for_,
+        reason: None,
+    })
 }
 
 impl Snooze {
@@ -104,7 +110,12 @@ impl Snooze {
         let mut peer = ctx.require_peer(&self.peer, USAGE).await?;
         peer.snoozed_until = Some(until);
         ctx.store
-            .update_peer(ctx.owner, &peer, ctx.nudge_at(&peer))
+            .snooze_peer(
+                ctx.owner,
+                &peer,
+                ctx.nudge_at(&peer),
+                self.reason.as_deref(),
+            )
             .await?;
         Ok(Reply::new(format!(
             "Snoozed {} until {}. Next nudge no earlier than {}.",

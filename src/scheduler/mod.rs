@@ -463,11 +463,7 @@ async fn deliver(
             Ok(None)
         }
         Err(SendError::Unavailable(e)) => {
-            // Meeting messages are due before the meeting, whatever the recipient's hours.
-            let at = if matches!(
-                job.notice,
-                Notice::Digest { .. } | Notice::MeetingPrep { .. }
-            ) {
+            let at = if job.notice.is_meeting_bound() {
                 now + backoff(job.attempts)
             } else {
                 let prefs = store.ensure_profile(&job.owner, now).await?.prefs();

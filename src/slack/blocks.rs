@@ -28,6 +28,8 @@ pub mod action {
 
 /// Slack refuses a section longer than this.
 const SECTION_MAX: usize = 3000;
+/// Slack refuses a message with more blocks than this.
+const MESSAGE_BLOCKS_MAX: usize = 50;
 
 fn section(text: &str) -> Value {
     json!({"type": "section", "text": {"type": "mrkdwn", "text": text}})
@@ -172,6 +174,14 @@ pub fn notice(n: &Notice, done: &BTreeMap<String, String>) -> Vec<Value> {
             c["block_id"] = json!(id);
             *b = c;
         }
+    }
+    if blocks.len() > MESSAGE_BLOCKS_MAX {
+        // Too many controls for one message: the text alone, and where to act instead.
+        blocks = sections(&n.text());
+        blocks.truncate(MESSAGE_BLOCKS_MAX - 1);
+        blocks.push(context(
+            "Too many to put buttons on here: use the Sideways App Home tab or `/peer` commands.",
+        ));
     }
     blocks
 }
@@ -391,6 +401,28 @@ mod tests {
             "{s}"
         );
         assert!(s.contains(":white_check_mark: We talked"), "{s}");
+    }
+
+    #[test]
+    fn a_message_never_carries_more_blocks_than_slack_accepts() {
+        let Notice::CheckinNudge { day, items, .. } = nudge() else {
+            unreachable!()
+        };
+        let many: Vec<DueItem> = (0..30)
+            .map(|i| DueItem {
+                peer: u(&format!("U0P{i}")),
+                ..items[0].clone()
+            })
+            .collect();
+        let n = Notice::CheckinNudge {
+            day,
+            items: many,
+            headsups: vec![],
+        };
+        let blocks = notice(&n, &BTreeMap::new());
+        assert!(blocks.len() <= MESSAGE_BLOCKS_MAX, "{}", blocks.len());
+        assert!(json!(blocks).to_string().contains("<@U0P29>"));
+        let _: Vec<SlackBlock> = serde_json::from_value(json!(blocks)).unwrap();
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use super::blocks;
 use crate::domain::{ChannelId, Owner, TeamId, UserId};
-use crate::messenger::{Messenger, Notice, SendError, Sent, Surface};
+use crate::messenger::{MessageRef, Messenger, Notice, SendError, Surface};
 use crate::store::Store;
 use async_trait::async_trait;
 use chrono_tz::Tz;
@@ -113,7 +113,7 @@ fn classify(e: SlackClientError) -> SendError {
 
 #[async_trait]
 impl Messenger for SlackMessenger {
-    async fn send(&self, to: &Owner, notice: &Notice) -> Result<Option<Sent>, SendError> {
+    async fn send(&self, to: &Owner, notice: &Notice) -> Result<Option<MessageRef>, SendError> {
         let token = self.token(&to.team).await?;
         let content = SlackMessageContent::new()
             .with_text(notice.text())
@@ -130,7 +130,7 @@ impl Messenger for SlackMessenger {
             .chat_post_message(&req)
             .await
             .map_err(classify)?;
-        Ok(Some(Sent {
+        Ok(Some(MessageRef {
             channel: resp.channel.0,
             ts: resp.ts.0,
         }))

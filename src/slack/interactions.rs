@@ -431,6 +431,7 @@ async fn skip(ctx: &Ctx<'_>, peer: &UserId) -> Result<(String, String), String> 
         Snooze {
             peer: peer.clone(),
             for_: SnoozeFor::Days(u32::try_from((until - today).num_days()).unwrap_or(7)),
+            reason: Some("skipped this cycle".into()),
         }
         .run(ctx)
         .await,
@@ -554,12 +555,10 @@ async fn submit(
         }
         (Err((days, text_value(values, "reason"))), "Snoozed")
     };
-    // Slack may deliver the same submission again: the first one counts.
-    match app
-        .store
-        .first_sighting(team, &format!("view:{view_id}"), now)
-        .await
-    {
+    // Slack may deliver the same submission again: the first one counts. If it fails, the
+    // sighting is withdrawn so the user can correct and submit again.
+    let sighting = format!("view:{view_id}");
+    match app.store.first_sighting(team, &sighting, now).await {
         Ok(true) => {}
         Ok(false) => return Ok(json!({"response_action": "clear"})),
         Err(e) => return errors(&[(first_block(callback), AppError::from(e).user_text())]),
@@ -567,24 +566,20 @@ async fn submit(
     let result = match entry_or_snooze {
         Ok(entry) => log(&ctx, &meta.peer, &entry).await,
         Err((days, reason)) => {
-            let r = Snooze {
+            Snooze {
                 peer: meta.peer.clone(),
                 for_: SnoozeFor::Days(days),
+                reason,
             }
             .run(&ctx)
-            .await;
-            if r.is_ok()
-                && let Some(reason) = &reason
-                && let Err(e) = app
-                    .store
-                    .set_snooze_reason(&actor.owner, &meta.peer, reason)
-                    .await
-            {
-                tracing::error!(error = %e, "snooze reason not saved");
-            }
-            r
+            .await
         }
     };
+    if result.is_err()
+        && let Err(e) = app.store.forget_sighting(team, &sighting).await
+    {
+        tracing::error!(error = %e, "could not withdraw a form sighting");
+    }
     match result {
         Ok(reply) => {
             if let Some(at) = &meta.from {

@@ -86,6 +86,16 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 
+    /// Withdraws a sighting whose handling failed, so a later delivery is handled.
+    pub async fn forget_sighting(&self, team: &TeamId, key: &str) -> Result<()> {
+        sqlx::query("delete from slack_seen where team_id = ? and key = ?")
+            .bind(team.as_str())
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Notes a user Slack reported as deactivated.
     pub async fn note_departed(
         &self,

@@ -179,22 +179,26 @@ impl Store {
         Ok(())
     }
 
-    /// Keeps why a peer was snoozed (for the series' history).
-    pub async fn set_snooze_reason(
+    /// Writes a snooze (with its reason, or none) and the recomputed nudge time, together.
+    pub async fn snooze_peer(
         &self,
         owner: &Owner,
-        peer: &UserId,
-        reason: &str,
+        p: &Peer,
+        nudge_at: DateTime<Utc>,
+        reason: Option<&str>,
     ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        update_peer_tx(&mut tx, owner, p, nudge_at).await?;
         sqlx::query(
             "update peer set snooze_reason_enc = ? where team_id = ? and owner_id = ? and peer_id = ?",
         )
-        .bind(self.cipher.seal(reason))
+        .bind(self.seal_opt(reason))
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
-        .bind(peer.as_str())
-        .execute(&self.pool)
+        .bind(p.peer.as_str())
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
