@@ -3,9 +3,11 @@
 //! runs the very same scheduler pass, whose DMs are printed here instead of sent. Only the Slack
 //! edge is replaced: `@ana` typed here becomes the mention `<@UANA|ana>` Slack would send.
 
-use crate::app::AppState;
+use crate::clock::Clock;
 use crate::domain::{ChannelId, Owner, TeamId, UserId};
-use crate::messenger::{MessageRef, Messenger, Notice, SendError};
+use crate::outbound::{MessageRef, Messenger, Notice, SendError};
+use crate::scheduler::Scheduler;
+use crate::service::{Action, Request, Services};
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
@@ -125,7 +127,8 @@ impl Messenger for ConsoleMessenger {
 
 /// A console session: who is typing and what time it is.
 pub struct Console {
-    state: AppState,
+    services: Services,
+    scheduler: Scheduler,
     names: Names,
     dms: Arc<Mutex<Vec<String>>>,
     team: TeamId,
@@ -155,14 +158,19 @@ impl Console {
             tz,
             out: dms.clone(),
         };
-        let state = AppState::new(store, Arc::new(messenger), Some("console-no-token".into()));
+        let messenger: Arc<dyn Messenger> = Arc::new(messenger);
+        let time = Clock::default();
+        time.freeze(clock);
+        let scheduler = Scheduler::new(store.clone(), messenger.clone(), time.clone());
+        let services = Services::new(store, messenger, time, Some("console-no-token".into()));
         let team =
             TeamId::parse(CONSOLE_TEAM).ok_or_else(|| anyhow::anyhow!("bad console team"))?;
         let user = names.user_id(user).ok_or_else(|| {
             anyhow::anyhow!("--user must be letters and digits, like `you` or `ana`")
         })?;
         Ok(Console {
-            state,
+            services,
+            scheduler,
             names,
             dms,
             team,
@@ -198,11 +206,20 @@ impl Console {
             first if first == "/peer" || first.starts_with("/peer") => {
                 let text = line.strip_prefix("/peer").unwrap_or("");
                 let escaped = self.names.escape_mentions(text.trim());
-                let reply = self
-                    .state
-                    .run_command(&self.team, &self.user, &escaped, self.clock)
-                    .await;
-                self.names.render(&reply.text)
+                self.services.clock.freeze(self.clock);
+                let req = Request {
+                    team: self.team.clone(),
+                    user: self.user.clone(),
+                    action: Action::Command {
+                        text: escaped,
+                        trigger: None,
+                    },
+                };
+                let reply = match self.services.handle(req).await {
+                    crate::service::Outcome::Reply(text) => text,
+                    _ => String::new(),
+                };
+                self.names.render(&reply)
             }
             _ => "Type `/peer …`, or `help` for the console's own commands.".to_string(),
         };
@@ -214,7 +231,8 @@ impl Console {
     }
 
     async fn tick(&mut self) -> String {
-        match crate::scheduler::tick(&self.state, self.clock, false).await {
+        self.scheduler.clock.freeze(self.clock);
+        match self.scheduler.tick(self.clock, false).await {
             Ok(_) => {
                 let dms: Vec<String> = self
                     .dms

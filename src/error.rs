@@ -44,22 +44,38 @@ pub enum AppError {
 }
 
 impl AppError {
-    /// What the user is shown. Internal errors are logged here, once, at the edge.
+    /// What the user is shown. Pure: nothing internal (SQL, tokens, payloads) is ever in it.
     pub fn user_text(&self) -> String {
         match self {
             AppError::Usage(u) => u.reply_text(),
             AppError::NotInstalled => {
                 "Sideways is not installed in this workspace yet: ask whoever runs it to install the app.".into()
             }
-            AppError::Unavailable(e) => {
-                tracing::warn!(error = %e, "Slack call for a command failed");
+            AppError::Unavailable(_) => {
                 "I couldn't reach Slack to check that just now, so nothing was saved. Please try again in a moment.".into()
             }
-            AppError::Store(e) => {
-                tracing::error!(error = %e, "command failed");
+            AppError::Store(_) => {
                 "Sorry, something went wrong on my side and nothing was saved. Please try again in a moment.".into()
             }
         }
+    }
+
+    /// Logs internal failures (once, at the edge that maps the error to a reply); a user's
+    /// mistake is not logged.
+    pub fn log(&self) {
+        match self {
+            AppError::Usage(_) | AppError::NotInstalled => {}
+            AppError::Unavailable(e) => {
+                tracing::warn!(error = %e, "Slack call for a request failed")
+            }
+            AppError::Store(e) => tracing::error!(error = %e, "request failed"),
+        }
+    }
+
+    /// The reply at an edge: logged if internal, then worded for the user.
+    pub fn reply(&self) -> String {
+        self.log();
+        self.user_text()
     }
 }
 

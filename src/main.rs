@@ -60,16 +60,17 @@ async fn main() {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    use sideways::server::{App, Scheduling, Server, cancel_on_signal};
     sideways::telemetry::install_crypto_provider();
     let config = cli.config;
     match cli.cmd {
         Cmd::Serve => {
-            let state = sideways::app::production_state(&config, "serve", true).await?;
-            let server = sideways::app::Server::bind(&config, state).await?;
+            let app = App::production(&config, "serve", true).await?;
+            let server = Server::bind(&config, app).await?;
             tracing::info!(addr = %server.addr, "serving Slack");
             let shutdown = CancellationToken::new();
-            sideways::app::cancel_on_signal(shutdown.clone());
-            server.run(shutdown, true).await
+            cancel_on_signal(shutdown.clone());
+            server.run(shutdown, Scheduling::InProcess).await
         }
         Cmd::Socket => {
             let app_token = Config::require(
@@ -78,28 +79,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "socket",
                 "Basic Information → App-Level Tokens, with connections:write, xapp-…",
             )?;
-            let state = sideways::app::production_state(&config, "socket", true).await?;
+            let app = App::production(&config, "socket", true).await?;
             let shutdown = CancellationToken::new();
-            sideways::app::cancel_on_signal(shutdown.clone());
-            let scheduler = tokio::spawn(sideways::scheduler::run(state.clone(), shutdown.clone()));
+            cancel_on_signal(shutdown.clone());
             tracing::info!("serving Slack over Socket Mode");
-            let served = sideways::slack::socket::run(
-                state.clone(),
-                config.custom_api_url().as_deref(),
-                app_token.expose(),
-                shutdown.clone(),
-            )
-            .await;
-            shutdown.cancel();
-            let _ = scheduler.await;
-            state.settle().await;
-            served
+            app.run_socket(&config, app_token.expose(), shutdown).await
         }
         Cmd::Tick { now, dry_run } => {
-            let state = sideways::app::production_state(&config, "tick", !dry_run).await?;
-            for line in
-                sideways::scheduler::tick(&state, now.unwrap_or_else(Utc::now), dry_run).await?
-            {
+            let app = App::production(&config, "tick", !dry_run).await?;
+            let now = now.unwrap_or_else(|| app.scheduler.clock.now());
+            for line in app.scheduler.tick(now, dry_run).await? {
                 println!("{line}");
             }
             Ok(())
@@ -108,8 +97,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store =
                 sideways::store::Store::connect(&config.database_url, config.cipher("console")?)
                     .await?;
-            let console =
-                sideways::console::Console::new(store, &user, tz, now.unwrap_or_else(Utc::now))?;
+            let now = now.unwrap_or_else(|| sideways::clock::Clock::default().now());
+            let console = sideways::console::Console::new(store, &user, tz, now)?;
             console
                 .run(tokio::io::BufReader::new(tokio::io::stdin()))
                 .await

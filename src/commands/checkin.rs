@@ -4,7 +4,7 @@ use super::args::{Args, bounded_text};
 use super::{Ctx, Reply, fmt_day};
 use crate::domain::{CheckinEntry, DateSpec, UserId, parse_date_spec};
 use crate::error::{Result, UsageError};
-use crate::messenger::escape_mrkdwn;
+use crate::outbound::escape_mrkdwn;
 
 pub const USAGE: &str = "`/peer checkin @user [coffee] [on <date>] [notes]`";
 pub const ABOUT: &str = "Log a check-in (or a `coffee`: explicitly not about work). \
@@ -167,5 +167,78 @@ mod tests {
         assert!(p("<@U2> on").unwrap_err().problem.contains("which date"));
         assert!(p("ana").unwrap_err().problem.contains("`ana`"));
         assert!(p("").is_err());
+    }
+}
+
+/// The check-in form's answers, as typed (the Slack edge reads them out of the modal).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CheckinForm {
+    pub held_on: Option<chrono::NaiveDate>,
+    pub coffee: bool,
+    pub status_sync: bool,
+    pub notes: Option<String>,
+    pub constraint: Option<String>,
+    pub boss: Option<String>,
+    pub fire: Option<String>,
+    pub offer: Option<String>,
+}
+
+/// A form field and what is wrong with it.
+pub type FieldProblem = (&'static str, String);
+
+impl CheckinForm {
+    /// The entry to log, or every field that is wrong (the same rules as the typed command:
+    /// not in the future, not empty, bounded text).
+    pub fn entry(
+        self,
+        today: chrono::NaiveDate,
+    ) -> std::result::Result<CheckinEntry, Vec<FieldProblem>> {
+        let held_on = self.held_on.unwrap_or(today);
+        let mut problems = Vec::new();
+        if held_on > today {
+            problems.push((
+                "date",
+                "That date is in the future: log a check-in once it has happened.".to_string(),
+            ));
+        }
+        let nothing = self.notes.is_none()
+            && self.constraint.is_none()
+            && self.boss.is_none()
+            && self.fire.is_none()
+            && self.offer.is_none()
+            && !self.coffee
+            && !self.status_sync;
+        if nothing {
+            problems.push((
+                "notes",
+                "The form is empty: write what you learnt about their world, or tick what the check-in was.".to_string(),
+            ));
+        }
+        for (block, text) in [
+            ("notes", &self.notes),
+            ("constraint", &self.constraint),
+            ("boss", &self.boss),
+            ("fire", &self.fire),
+            ("offer", &self.offer),
+        ] {
+            if text.as_ref().is_some_and(|t| t.chars().count() > MAX_NOTES) {
+                problems.push((block, format!("At most {MAX_NOTES} characters, please.")));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(CheckinEntry {
+            held_on,
+            coffee: self.coffee,
+            notes: self.notes,
+            agenda: crate::domain::Agenda {
+                constraint: self.constraint,
+                boss: self.boss,
+                fire: self.fire,
+            },
+            offer: self.offer,
+            status_sync: self.status_sync,
+        })
     }
 }

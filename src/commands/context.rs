@@ -5,7 +5,7 @@ use super::args::{Args, bounded_text};
 use super::{Ctx, Reply, fmt_day};
 use crate::domain::{Published, UserId};
 use crate::error::{Result, UsageError};
-use crate::messenger::context_with_age;
+use crate::outbound::context_with_age;
 
 pub const USAGE: &str = "`/peer context set <what your team is juggling>` · `/peer context clear` · \
 `/peer context @user` · `/peer context`";

@@ -6,7 +6,7 @@ use super::args::{Args, bounded_text};
 use super::{Ctx, Reply};
 use crate::domain::UserId;
 use crate::error::{Result, UsageError};
-use crate::messenger::escape_mrkdwn;
+use crate::outbound::escape_mrkdwn;
 
 pub const USAGE: &str = "`/peer credit @user <what their team did>`";
 pub const ABOUT: &str = "Credit a peer's team. It is named in the next digest of every leadership \

@@ -6,7 +6,7 @@ use super::args::{Args, bounded_text, free_text, id_number, quoted};
 use super::{Ctx, Reply, fmt_moment};
 use crate::domain::{Headsup, Meeting, Stage, UserId, WhenSpec, parse_when};
 use crate::error::{Result, UsageError};
-use crate::messenger::escape_mrkdwn;
+use crate::outbound::escape_mrkdwn;
 
 pub const USAGE: &str = "`/peer headsup \"<what>\" @a @b … before <when>` · `/peer headsup cancel <id>` · `/peer headsup move <id> before <when>`";
 pub const ABOUT: &str = "Tell them before you tell the room. Register news that will land on peers' teams, who must hear it \

@@ -6,9 +6,9 @@ use super::args::{Args, bounded_text, free_text, id_number, quoted};
 use super::{Ctx, Reply};
 use crate::domain::{ChannelId, DEFAULT_LEAD_MINUTES, MAX_LEAD_MINUTES, Meeting, Schedule, UserId};
 use crate::error::{Result, UsageError};
-use crate::messenger::{digest_text, escape_mrkdwn};
-use crate::scheduler::digest;
+use crate::outbound::{digest_text, escape_mrkdwn};
 use crate::store::NewMeeting;
+use crate::views::room_label;
 use chrono::{NaiveDateTime, Timelike};
 
 pub const USAGE: &str = "`/peer meeting add #channel \"<schedule>\" [lead <minutes>] [<name>]` · \
@@ -291,8 +291,8 @@ async fn remove(ctx: &Ctx<'_>, number: i64) -> Result<Reply> {
 
 async fn preview(ctx: &Ctx<'_>, number: i64) -> Result<Reply> {
     let (m, members) = manageable(ctx, number).await?;
-    let body = digest::digest(ctx.store, &m, &members, ctx.now).await?;
-    let room = digest::room_label(&m, m.next.occurrence);
+    let body = ctx.store.digest_for(&m, &members, ctx.now).await?;
+    let room = room_label(&m, m.next.occurrence);
     Ok(Reply::new(format!(
         "Only you can see this preview. If the digest went out now, {} would read:\n\n{}\n\n\
          It will go out {}.",

@@ -12,7 +12,6 @@ mod context;
 mod credit;
 mod headsup;
 mod help;
-pub mod home;
 mod map;
 mod meeting;
 mod remove;
@@ -22,10 +21,10 @@ mod told;
 
 use crate::domain::{ChannelId, DeliveryPrefs, Owner, Peer, UserId, nudge_at};
 use crate::error::{AppError, Result, UsageError};
-use crate::messenger::{Messenger, SendError};
+use crate::outbound::{Messenger, SendError};
 use crate::store::{Profile, Store};
 use args::Args;
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 pub use add::Add;
 pub use cadence::SetCadence;
@@ -213,26 +212,7 @@ impl Reply {
     }
 }
 
-/// A moment in `tz`: `today 15:00`, `Thu 3 Dec 10:00`.
-pub fn fmt_moment(at: DateTime<Utc>, tz: chrono_tz::Tz, today: NaiveDate) -> String {
-    let local = at.with_timezone(&tz);
-    format!(
-        "{} {}",
-        fmt_day(local.date_naive(), today),
-        local.format("%H:%M")
-    )
-}
-
-/// `today`, `tomorrow`, `Mon 7 Dec` (with the year when it is not this one).
-pub fn fmt_day(d: NaiveDate, today: NaiveDate) -> String {
-    match (d - today).num_days() {
-        0 => "today".into(),
-        1 => "tomorrow".into(),
-        -1 => "yesterday".into(),
-        _ if d.year() == today.year() => d.format("%a %-d %b").to_string(),
-        _ => d.format("%a %-d %b %Y").to_string(),
-    }
-}
+pub(crate) use crate::views::{fmt_day, fmt_moment};
 
 #[cfg(test)]
 mod tests {
@@ -257,17 +237,6 @@ mod tests {
                 .unwrap_err()
                 .problem
                 .contains("`please`")
-        );
-    }
-
-    #[test]
-    fn days_print_relative_to_today() {
-        let today: NaiveDate = "2026-11-21".parse().unwrap();
-        assert_eq!(fmt_day(today, today), "today");
-        assert_eq!(fmt_day("2026-11-30".parse().unwrap(), today), "Mon 30 Nov");
-        assert_eq!(
-            fmt_day("2027-01-04".parse().unwrap(), today),
-            "Mon 4 Jan 2027"
         );
     }
 }

@@ -99,6 +99,14 @@ impl fmt::Display for ChannelId {
     }
 }
 
+/// Where a sent message landed (Slack: its channel and `ts`): recorded when it is sent, and
+/// named by a button used on it, so it can be redrawn.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MessageRef {
+    pub channel: String,
+    pub ts: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,6 +37,17 @@ pub struct Meeting {
     pub last_digest_at: Option<DateTime<Utc>>,
 }
 
+/// A meeting's first digest names credits given up to this long before the meeting was added.
+const FIRST_LOOKBACK: chrono::TimeDelta = chrono::TimeDelta::days(14);
+
+impl Meeting {
+    /// Where the credit window of the next digest starts.
+    pub fn credits_since(&self) -> DateTime<Utc> {
+        self.last_digest_at
+            .unwrap_or(self.created_at - FIRST_LOOKBACK)
+    }
+}
+
 /// One occurrence of a meeting and the moment its digest is due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Upcoming {

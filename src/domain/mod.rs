@@ -7,6 +7,7 @@
 mod cadence;
 mod dates;
 mod headsup;
+mod home;
 mod hours;
 mod ids;
 mod meeting;
@@ -17,8 +18,9 @@ mod when;
 pub use cadence::Cadence;
 pub use dates::{DateError, DateSpec, parse_date_spec};
 pub use headsup::{Headsup, NamedPeer, Stage, Step};
+pub use home::HomeData;
 pub use hours::{DeliveryPrefs, WeekdaySet, WorkingHours, local_midnight};
-pub use ids::{ChannelId, Owner, TeamId, UserId};
+pub use ids::{ChannelId, MessageRef, Owner, TeamId, UserId};
 pub use meeting::{
     CONTEXT_STALE_AFTER, Credit, DEFAULT_LEAD_MINUTES, DigestBody, MAX_LEAD_MINUTES, Meeting,
     Published, Upcoming, digest_body, prep_body,

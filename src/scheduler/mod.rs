@@ -5,21 +5,22 @@
 //! peer whose nudge time has come (through the `nudge_at` index, so its cost grows with what is
 //! due, not with what is stored), plans each with the pure [`plan::plan_owner`], records the
 //! message under its unique key *before* sending, and (3) sends with bounded concurrency.
-//! Sending goes through the [`crate::messenger::Messenger`]; a 429 pauses that workspace for
+//! Sending goes through the [`crate::outbound::Messenger`]; a 429 pauses that workspace for
 //! `Retry-After` and puts its messages back, a passing failure is retried with back-off, and a
 //! permanent refusal is kept as `failed` with its reason.
 
-pub mod digest;
 pub mod plan;
 
-use crate::app::AppState;
+use crate::clock::Clock;
 use crate::domain::{Owner, Stage, Step, TeamId};
-use crate::messenger::{Notice, SendError};
-use crate::store::{DeliveryClaim, StoreError};
+use crate::outbound::{Messenger, Notice, SendError};
+use crate::store::{DeliveryClaim, Store, StoreError};
+use crate::views::{headsup_item, room_label};
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::StreamExt;
 use plan::OwnerPlan;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -41,14 +42,38 @@ struct Job {
     attempts: i64,
 }
 
+/// What a scheduler pass works with: the store, the one sending port and the clock. Never the
+/// request-side services: the scheduler knows nothing of commands or of Slack.
+#[derive(Clone)]
+pub struct Scheduler {
+    pub store: Store,
+    pub messenger: Arc<dyn Messenger>,
+    pub clock: Clock,
+}
+
+impl Scheduler {
+    pub fn new(store: Store, messenger: Arc<dyn Messenger>, clock: Clock) -> Self {
+        Scheduler {
+            store,
+            messenger,
+            clock,
+        }
+    }
+
+    /// One pass at `now` (see [`tick`]).
+    pub async fn tick(&self, now: DateTime<Utc>, dry_run: bool) -> Result<Vec<String>, StoreError> {
+        tick(self, now, dry_run).await
+    }
+}
+
 /// Runs passes every 30 seconds until `shutdown`; a pass in progress is finished first.
-pub async fn run(state: AppState, shutdown: CancellationToken) {
+pub async fn run(state: Scheduler, shutdown: CancellationToken) {
     let mut every = tokio::time::interval(PERIOD);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = every.tick() => {
-                match tick(&state, Utc::now(), false).await {
+                match tick(&state, state.clock.now(), false).await {
                     Ok(lines) => lines.iter().for_each(|l| tracing::info!("{l}")),
                     Err(e) => tracing::error!(error = %e, "scheduler pass failed"),
                 }
@@ -61,7 +86,7 @@ pub async fn run(state: AppState, shutdown: CancellationToken) {
 /// One pass at `now`. Returns one line per message sent (or, with `dry_run`, that would be
 /// sent; a dry run writes nothing).
 pub async fn tick(
-    state: &AppState,
+    state: &Scheduler,
     now: DateTime<Utc>,
     dry_run: bool,
 ) -> Result<Vec<String>, StoreError> {
@@ -116,7 +141,7 @@ pub async fn tick(
             }
             Step::Urgent(stage) => (
                 Notice::HeadsupReminder {
-                    item: plan::headsup_item(&h, &prefs, now),
+                    item: headsup_item(&h, &prefs, now),
                     stage,
                 },
                 format!("{}:{}", h.number, stage.as_str()),
@@ -124,7 +149,7 @@ pub async fn tick(
             ),
             Step::After => (
                 Notice::HeadsupAfter {
-                    item: plan::headsup_item(&h, &prefs, now),
+                    item: headsup_item(&h, &prefs, now),
                     told: h
                         .peers
                         .iter()
@@ -182,8 +207,10 @@ pub async fn tick(
                     headsups_if_already_sent,
                 } => {
                     if let Notice::CheckinNudge { items, .. } = notice.as_mut() {
+                        let due: Vec<_> = items.iter().map(|i| i.peer.clone()).collect();
+                        let mut signals = store.checkin_signals_of(owner, Some(&due)).await?;
                         for item in items.iter_mut() {
-                            item.signals = store.checkin_signals(owner, &item.peer).await?;
+                            item.signals = signals.remove(&item.peer).unwrap_or_default();
                         }
                     }
                     let job = record(
@@ -235,7 +262,7 @@ pub async fn tick(
 /// the meeting and the occurrence's wall time, so a restart or a repeated hour cannot send it
 /// twice; the meeting then moves on to its next occurrence.
 async fn meetings(
-    state: &AppState,
+    state: &Scheduler,
     now: DateTime<Utc>,
     dry_run: bool,
     jobs: &mut Vec<Job>,
@@ -273,9 +300,9 @@ async fn meetings(
                 continue;
             }
         };
-        let body = digest::digest(store, &m, &members, now).await?;
+        let body = store.digest_for(&m, &members, now).await?;
         let key = m.next.key(m.number);
-        let room = digest::room_label(&m, m.next.occurrence);
+        let room = room_label(&m, m.next.occurrence);
         let adder = Owner::new(m.team.clone(), m.added_by.clone());
         let notice = Notice::Digest {
             channel: m.channel.clone(),
@@ -293,15 +320,19 @@ async fn meetings(
         let room_by = next.map(|n| m.starts_at(n.occurrence)).unwrap_or(starts);
         for user in store.users_among(&m.team, &members).await? {
             let member = Owner::new(m.team.clone(), user);
-            let Some((prep, headsups)) = digest::prep(store, &member, &body, room_by, now).await?
-            else {
+            let Some(prep) = store.prep_for(&member, &body, room_by, now).await? else {
                 continue;
             };
+            let headsups = prep
+                .headsups
+                .iter()
+                .map(|h| headsup_item(h, &prep.prefs, now))
+                .collect();
             let notice = Notice::MeetingPrep {
                 channel: m.channel.clone(),
                 meeting: m.label(),
                 room: room.clone(),
-                body: prep,
+                body: prep.body,
                 headsups,
                 as_of: now,
             };
@@ -321,7 +352,7 @@ async fn meetings(
 /// Published context that has grown old: its owner is asked, once and inside working hours, to
 /// refresh or clear it.
 async fn stale_contexts(
-    state: &AppState,
+    state: &Scheduler,
     now: DateTime<Utc>,
     dry_run: bool,
     jobs: &mut Vec<Job>,
@@ -367,7 +398,7 @@ async fn stale_contexts(
 /// returns the job to send; `None` if it was already recorded. A dry run only prints.
 #[allow(clippy::too_many_arguments)]
 async fn record(
-    state: &AppState,
+    state: &Scheduler,
     owner: &Owner,
     notice: Notice,
     key: &str,
@@ -422,7 +453,7 @@ fn backoff(attempts: i64) -> TimeDelta {
 }
 
 async fn deliver(
-    state: &AppState,
+    state: &Scheduler,
     job: Job,
     now: DateTime<Utc>,
     paused: &Mutex<HashMap<TeamId, DateTime<Utc>>>,

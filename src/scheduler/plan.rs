@@ -1,12 +1,12 @@
 //! Pure: given one owner's peers, their preferences and the time, decide whether a check-in
 //! nudge goes out now, what it says, and when each peer should next be looked at.
 
-use crate::commands::fmt_moment;
 use crate::domain::{
     DeliveryPrefs, Headsup, Peer, Stage, Step, UserId, local_midnight, nudge_at, remind_again_on,
 };
-use crate::messenger::{DueItem, HeadsupItem, Notice};
+use crate::outbound::{DueItem, Notice};
 use crate::store::HeadsupUpdate;
+use crate::views::headsup_item;
 use chrono::{DateTime, Days, Utc};
 
 /// What to do for one owner whose nudge time has come.
@@ -28,16 +28,6 @@ pub enum OwnerPlan {
         headsups_after_send: Vec<HeadsupUpdate>,
         headsups_if_already_sent: Vec<HeadsupUpdate>,
     },
-}
-
-/// A heads-up as messages show it, with the room time in the owner's zone.
-pub fn headsup_item(h: &Headsup, prefs: &DeliveryPrefs, now: DateTime<Utc>) -> HeadsupItem {
-    HeadsupItem {
-        number: h.number,
-        what: h.what.clone(),
-        room: fmt_moment(h.room_at, prefs.tz, prefs.local_date(now)),
-        untold: h.untold().map(|p| p.peer.clone()).collect(),
-    }
 }
 
 /// `peers` are all the owner's peers with their stored nudge times; `headsups` their open

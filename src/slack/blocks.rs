@@ -6,7 +6,7 @@
 //! "✓ done" line, so the message no longer offers what was already done.
 
 use crate::domain::UserId;
-use crate::messenger::{
+use crate::outbound::{
     DueItem, Form, HeadsupItem, Home, MessageRef, Notice, due_line, escape_mrkdwn, headsup_line,
 };
 use serde_json::{Value, json};
@@ -71,12 +71,7 @@ fn sections(text: &str) -> Vec<Value> {
 }
 
 /// The block ids a notice's controls use.
-pub fn due_block(peer: &UserId) -> String {
-    format!("due.{peer}")
-}
-pub fn told_block(number: i64, peer: &UserId) -> String {
-    format!("told.{number}.{peer}")
-}
+pub use crate::outbound::{due_block, told_block};
 pub fn heard_block(number: i64, peer: &UserId) -> String {
     format!("heard.{number}.{peer}")
 }

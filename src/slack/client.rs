@@ -8,7 +8,7 @@
 
 use super::blocks;
 use crate::domain::{ChannelId, Owner, TeamId, UserId};
-use crate::messenger::{MessageRef, Messenger, Notice, SendError, Surface};
+use crate::outbound::{MessageRef, Messenger, Notice, SendError, Surface};
 use crate::store::Store;
 use async_trait::async_trait;
 use chrono_tz::Tz;

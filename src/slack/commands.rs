@@ -1,10 +1,9 @@
-//! `POST /slack/commands`: a slash command's form body, parsed into who asked and what they
-//! typed, answered with an ephemeral reply in the HTTP response (Slack's ack).
+//! `POST /slack/commands`: a slash command's form body, parsed into a request and answered
+//! with an ephemeral reply in the HTTP response (Slack's ack).
 //! <https://docs.slack.dev/interactivity/implementing-slash-commands>
 
-use crate::app::AppState;
-use crate::commands::Reply;
-use crate::domain::{TeamId, UserId};
+use super::payload::{self, SlashForm};
+use crate::service::{Outcome, Services};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -12,15 +11,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use slack_morphism::prelude::*;
 
-/// The fields Sideways reads; Slack sends more, which are ignored.
-#[derive(Debug, serde::Deserialize)]
-struct SlashForm {
-    team_id: Option<String>,
-    user_id: Option<String>,
-    command: Option<String>,
-    text: Option<String>,
-    trigger_id: Option<String>,
-}
+pub const UNKNOWN_SENDER: &str =
+    "Sorry, I could not tell which workspace or user this command came from.";
 
 pub fn ephemeral(text: String) -> Json<SlackCommandEventResponse> {
     Json(
@@ -29,37 +21,31 @@ pub fn ephemeral(text: String) -> Json<SlackCommandEventResponse> {
     )
 }
 
-#[tracing::instrument(skip_all)]
-pub(super) async fn slash_command(State(app): State<AppState>, body: Bytes) -> Response {
+/// The text a command's outcome shows; `None` when there is nothing to say (a form opened).
+pub fn reply_text(outcome: Outcome) -> Option<String> {
+    match outcome {
+        Outcome::Reply(text) => Some(text),
+        Outcome::FormSaved { text, .. } => Some(text),
+        Outcome::FormErrors(problems) => Some(
+            problems
+                .into_iter()
+                .map(|(_, p)| p)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        Outcome::FormOpened | Outcome::Done | Outcome::FormClosed => None,
+    }
+}
+
+pub(super) async fn slash_command(State(app): State<Services>, body: Bytes) -> Response {
     let Ok(form) = serde_urlencoded::from_bytes::<SlashForm>(&body) else {
         return (StatusCode::BAD_REQUEST, "not a slash command payload").into_response();
     };
-    let who = form
-        .team_id
-        .as_deref()
-        .and_then(TeamId::parse)
-        .zip(form.user_id.as_deref().and_then(UserId::parse));
-    let Some((team, user)) = who else {
-        return ephemeral(
-            "Sorry, I could not tell which workspace or user this command came from.".into(),
-        )
-        .into_response();
+    let Some(req) = payload::command(form) else {
+        return ephemeral(UNKNOWN_SENDER.into()).into_response();
     };
-    if form.command.as_deref().is_some_and(|c| c != "/peer") {
-        tracing::debug!(command = ?form.command, "command under another name; treating it as /peer");
+    match reply_text(app.handle(req).await) {
+        Some(text) => ephemeral(text).into_response(),
+        None => StatusCode::OK.into_response(),
     }
-    let Reply { text } = app
-        .run_slash(
-            &team,
-            &user,
-            form.text.as_deref().unwrap_or(""),
-            app.clock.now(),
-            form.trigger_id.as_deref().filter(|t| !t.is_empty()),
-        )
-        .await;
-    if text.is_empty() {
-        // A form opened: nothing more to say.
-        return StatusCode::OK.into_response();
-    }
-    ephemeral(text).into_response()
 }

@@ -4,8 +4,8 @@
 //! events, flagged `X-Slack-Retry-Num`, with the same id).
 //! <https://docs.slack.dev/apis/events-api/>
 
-use crate::app::AppState;
-use crate::domain::{Owner, TeamId, UserId};
+use super::payload;
+use crate::service::Services;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 pub(super) async fn event(
-    State(app): State<AppState>,
+    State(app): State<Services>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -41,74 +41,17 @@ pub(super) async fn event(
                 .into_response(),
         },
         Some("event_callback") => {
-            let state = app.clone();
-            app.in_background(async move { handle_callback(&state, &v).await });
+            handle_later(&app, &v);
             StatusCode::OK.into_response()
         }
         _ => StatusCode::OK.into_response(),
     }
 }
 
-/// Acts on one event callback, unless its `event_id` was handled before.
-pub async fn handle_callback(app: &AppState, v: &Value) {
-    let Some(team) = v
-        .get("team_id")
-        .and_then(Value::as_str)
-        .and_then(TeamId::parse)
-    else {
-        return;
-    };
-    let event = v.get("event").cloned().unwrap_or(Value::Null);
-    let kind = event.get("type").and_then(Value::as_str).unwrap_or("?");
-    let now = app.clock.now();
-    if let Some(id) = v.get("event_id").and_then(Value::as_str) {
-        match app
-            .store
-            .first_sighting(&team, &format!("event:{id}"), now)
-            .await
-        {
-            Ok(true) => {}
-            Ok(false) => {
-                tracing::debug!(event = kind, id, "duplicate event ignored");
-                return;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "event dedupe failed");
-                return;
-            }
-        }
-    }
-    let result: anyhow::Result<()> = async {
-        match kind {
-            "app_home_opened" => {
-                let tab = event.get("tab").and_then(Value::as_str).unwrap_or("home");
-                let user = event.get("user").and_then(Value::as_str).and_then(UserId::parse);
-                if let (Some(user), "home") = (user, tab)
-                    && app.store.installation_exists(&team).await?
-                {
-                    app.publish_home(&Owner::new(team.clone(), user), now).await?;
-                }
-            }
-            "app_uninstalled" | "tokens_revoked" => {
-                tracing::warn!(team = %team, event = kind, "Slack access ended; nothing more is sent there");
-                app.revoke(&team, now).await?;
-            }
-            "user_change" => {
-                let deleted = event.pointer("/user/deleted").and_then(Value::as_bool) == Some(true);
-                let user = event
-                    .pointer("/user/id")
-                    .and_then(Value::as_str)
-                    .and_then(UserId::parse);
-                if let (true, Some(user)) = (deleted, user) {
-                    app.store.note_departed(&team, &user, now).await?;
-                }
-            }
-            _ => tracing::debug!(event = kind, "event ignored"),
-        }
-        Ok(())
-    }
-    .await;
-    if let Err(e) = result {
-        tracing::warn!(error = %e, event = kind, "event not handled");
+/// Parses an event callback and acts on it after the ack.
+pub(super) fn handle_later(app: &Services, v: &Value) {
+    if let Some((team, id, event)) = payload::event_callback(v) {
+        let s = app.clone();
+        app.in_background(async move { s.handle_event(&team, id.as_deref(), event).await });
     }
 }

@@ -1,24 +1,25 @@
 //! The Slack edge: the only place that speaks Slack. Inbound requests are signature-checked,
-//! parsed into typed values and handed to [`crate::app::AppState`]; outbound messages go
+//! parsed into typed values and handed to [`crate::service::Services`] as typed actions; outbound messages go
 //! through [`SlackMessenger`]. Nothing below this module knows what a payload looks like.
 
 mod blocks;
 mod client;
-mod commands;
+pub mod commands;
 mod events;
 mod interactions;
+mod payload;
 pub mod socket;
 pub mod verify;
 
 pub use client::SlackMessenger;
 
-use crate::app::AppState;
+use crate::service::Services;
 use axum::Router;
 use axum::routing::{get, post};
 
 /// `POST /slack/commands`, `/slack/interactions`, `/slack/events` behind the signature check,
 /// and `GET /healthz` in front of it.
-pub fn router(state: AppState, signing_secret: &str) -> Router {
+pub fn router(state: Services, signing_secret: &str) -> Router {
     let verifier = verify::Verifier::new(signing_secret);
     let slack = Router::new()
         .route("/slack/commands", post(commands::slash_command))

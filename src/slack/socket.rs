@@ -7,19 +7,18 @@
 
 use super::client::slack_client;
 use super::{events, interactions};
-use crate::app::AppState;
-use crate::domain::{TeamId, UserId};
+use crate::service::Services;
 use slack_morphism::prelude::*;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-async fn app_state(states: &SlackClientEventsUserState) -> Result<AppState, BoxError> {
+async fn app_state(states: &SlackClientEventsUserState) -> Result<Services, BoxError> {
     states
         .read()
         .await
-        .get_user_state::<AppState>()
+        .get_user_state::<Services>()
         .cloned()
         .ok_or_else(|| "no application state".into())
 }
@@ -30,24 +29,17 @@ async fn on_command(
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<SlackCommandEventResponse> {
     let app = app_state(&states).await?;
-    let text = match (TeamId::parse(&ev.team_id.0), UserId::parse(&ev.user_id.0)) {
-        (Some(team), Some(user)) => {
-            let reply = app
-                .run_slash(
-                    &team,
-                    &user,
-                    ev.text.as_deref().unwrap_or(""),
-                    app.clock.now(),
-                    Some(ev.trigger_id.0.as_str()).filter(|t| !t.is_empty()),
-                )
-                .await;
-            if reply.text.is_empty() {
-                "Opening the check-in form…".to_string()
-            } else {
-                reply.text
-            }
-        }
-        _ => "Sorry, I could not tell which workspace or user this command came from.".into(),
+    let form = super::payload::SlashForm {
+        team_id: Some(ev.team_id.0),
+        user_id: Some(ev.user_id.0),
+        command: Some(ev.command.0),
+        text: ev.text,
+        trigger_id: Some(ev.trigger_id.0),
+    };
+    let text = match super::payload::command(form) {
+        Some(req) => super::commands::reply_text(app.handle(req).await)
+            .unwrap_or_else(|| "Opening the check-in form…".to_string()),
+        None => super::commands::UNKNOWN_SENDER.into(),
     };
     Ok(
         SlackCommandEventResponse::new(SlackMessageContent::new().with_text(text))
@@ -63,7 +55,7 @@ async fn on_interaction(
     let app = app_state(&states).await?;
     let payload = serde_json::to_value(&ev)?;
     Ok(match interactions::handle(&app, &payload).await {
-        Some(Ok(body)) => match serde_json::from_value::<SlackViewSubmissionResponse>(body) {
+        Some(Some(body)) => match serde_json::from_value::<SlackViewSubmissionResponse>(body) {
             Ok(r) => SlackInteractionResponse::ViewSubmission(r),
             Err(e) => {
                 tracing::error!(error = %e, "view response not representable over Socket Mode");
@@ -82,8 +74,7 @@ async fn on_push(
     let app = app_state(&states).await?;
     let mut payload = serde_json::to_value(&ev)?;
     payload["type"] = serde_json::json!("event_callback");
-    let state = app.clone();
-    app.in_background(async move { events::handle_callback(&state, &payload).await });
+    events::handle_later(&app, &payload);
     Ok(())
 }
 
@@ -100,7 +91,7 @@ fn on_error(
 
 /// Connects with `app_token` and serves until `shutdown`.
 pub async fn run(
-    state: AppState,
+    state: Services,
     api_url: Option<&str>,
     app_token: &str,
     shutdown: CancellationToken,

@@ -86,7 +86,7 @@ impl Store {
         &self,
         id: i64,
         now: DateTime<Utc>,
-        sent: Option<&crate::messenger::MessageRef>,
+        sent: Option<&crate::domain::MessageRef>,
     ) -> Result<()> {
         sqlx::query(
             "update delivery set status = 'sent', sent_at = ?, last_error = null, channel_id = ?, message_ts = ? \

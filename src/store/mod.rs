@@ -6,6 +6,7 @@
 //! private rows by owner. The SQL avoids SQLite-only constructs where a portable form exists.
 
 mod deliveries;
+mod gather;
 mod headsups;
 mod installations;
 mod meetings;
@@ -13,6 +14,7 @@ mod peers;
 mod profiles;
 
 pub use deliveries::{ClaimedDelivery, DeliveryClaim, SentMessage};
+pub use gather::PrepInputs;
 pub use headsups::HeadsupUpdate;
 pub use meetings::NewMeeting;
 pub use profiles::{Profile, TzSource};

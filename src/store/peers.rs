@@ -4,6 +4,7 @@ use super::{Result, Store, StoreError, instant};
 use crate::domain::{Cadence, CheckinEntry, CheckinSignals, Owner, Peer, TeamId, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Sqlite, Transaction};
+use std::collections::HashMap;
 
 type PeerRow = (
     String,
@@ -202,27 +203,53 @@ impl Store {
         Ok(())
     }
 
-    /// Whether the last two check-ins with `peer` turned into status syncs, and the offer made
-    /// at the last one.
-    pub async fn checkin_signals(&self, owner: &Owner, peer: &UserId) -> Result<CheckinSignals> {
-        let rows: Vec<(i64, Option<Vec<u8>>)> = sqlx::query_as(
-            "select status_sync, offer_enc from checkin where team_id = ? and owner_id = ? and peer_id = ? \
-             order by held_on desc, checkin_id desc limit 2",
+    /// For every peer of `owner` (or only those in `only`): whether the last two check-ins
+    /// turned into status syncs, and the offer made at the last one. One query for all peers.
+    pub async fn checkin_signals_of(
+        &self,
+        owner: &Owner,
+        only: Option<&[UserId]>,
+    ) -> Result<HashMap<UserId, CheckinSignals>> {
+        let rows: Vec<(String, i64, Option<Vec<u8>>, i64)> = sqlx::query_as(
+            "select peer_id, status_sync, offer_enc, rn from (\
+               select peer_id, status_sync, offer_enc, row_number() over \
+                 (partition by peer_id order by held_on desc, checkin_id desc) as rn \
+               from checkin where team_id = ? and owner_id = ?) ranked \
+             where rn <= 2 order by peer_id, rn",
         )
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
-        .bind(peer.as_str())
         .fetch_all(&self.pool)
         .await?;
-        let drifting = rows.len() == 2 && rows.iter().all(|(s, _)| *s == 1);
-        let open_offer = match rows.into_iter().next() {
-            Some((_, offer)) => self.open_opt(offer)?,
-            None => None,
-        };
-        Ok(CheckinSignals {
-            drifting,
-            open_offer,
-        })
+        // Per peer: the status-sync flags of the last two, and the sealed offer of the last.
+        type Last2 = (Vec<i64>, Option<Option<Vec<u8>>>);
+        let mut out: HashMap<UserId, Last2> = HashMap::new();
+        for (peer, sync, offer, rn) in rows {
+            let Some(peer) = UserId::parse(&peer) else {
+                return Err(StoreError::Corrupt("checkin peer id".into()));
+            };
+            if only.is_some_and(|o| !o.contains(&peer)) {
+                continue;
+            }
+            let e = out.entry(peer).or_default();
+            e.0.push(sync);
+            if rn == 1 {
+                e.1 = Some(offer);
+            }
+        }
+        out.into_iter()
+            .map(|(peer, (syncs, offer))| {
+                let drifting = syncs.len() == 2 && syncs.iter().all(|s| *s == 1);
+                let open_offer = self.open_opt(offer.flatten())?;
+                Ok((
+                    peer,
+                    CheckinSignals {
+                        drifting,
+                        open_offer,
+                    },
+                ))
+            })
+            .collect()
     }
 
     /// Owners of the (at most `limit`) longest-waiting peers whose nudge time has come. Reads

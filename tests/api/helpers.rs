@@ -9,8 +9,10 @@ use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use sideways::app::{AppState, Server, production_state};
 use sideways::config::{Config, Secret};
+use sideways::scheduler::Scheduler;
+use sideways::server::{App, Scheduling, Server};
+use sideways::service::Services;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use tempfile::TempDir;
@@ -306,7 +308,8 @@ pub fn sign(secret: &str, ts: i64, body: &str) -> String {
 
 pub struct TestApp {
     pub base: String,
-    pub state: AppState,
+    pub state: Services,
+    pub scheduler: Scheduler,
     pub slack: FakeSlack,
     pub http: reqwest::Client,
     pub db_path: std::path::PathBuf,
@@ -339,16 +342,18 @@ pub async fn spawn_app() -> TestApp {
     let db_path = dir.path().join("sideways.db");
     let slack = FakeSlack::start().await;
     let config = test_config(format!("sqlite://{}", db_path.display()), slack.url.clone());
-    let state = production_state(&config, "serve", true)
+    let app = App::production(&config, "serve", true)
         .await
         .expect("state");
-    let server = Server::bind(&config, state.clone()).await.expect("bind");
+    let (state, scheduler) = (app.services.clone(), app.scheduler.clone());
+    let server = Server::bind(&config, app).await.expect("bind");
     let base = format!("http://{}", server.addr);
     let shutdown = CancellationToken::new();
-    tokio::spawn(server.run(shutdown.clone(), false));
+    tokio::spawn(server.run(shutdown.clone(), Scheduling::Off));
     TestApp {
         base,
         state,
+        scheduler,
         slack,
         http: reqwest::Client::new(),
         db_path,
@@ -426,9 +431,7 @@ impl TestApp {
 
     /// One scheduler pass at `at`.
     pub async fn tick(&self, at: &str) -> Vec<String> {
-        sideways::scheduler::tick(&self.state, utc(at), false)
-            .await
-            .expect("tick")
+        self.scheduler.tick(utc(at), false).await.expect("tick")
     }
 
     /// POSTs an interaction payload (`payload=<json>`) signed now.

@@ -182,7 +182,7 @@ async fn the_digest_goes_out_once_before_the_meeting_with_only_what_the_channel_
     assert!(all_sent(&app).iter().all(|m| m["channel"] != BOB));
 
     // A restart (a new process over the same database) does not post it again.
-    let again = sideways::app::production_state(
+    let again = sideways::server::App::production(
         &test_config(
             format!("sqlite://{}", app.db_path.display()),
             app.slack.url.clone(),
@@ -192,7 +192,9 @@ async fn the_digest_goes_out_once_before_the_meeting_with_only_what_the_channel_
     )
     .await
     .unwrap();
-    sideways::scheduler::tick(&again, utc("2026-11-23T08:32:00Z"), false)
+    again
+        .scheduler
+        .tick(utc("2026-11-23T08:32:00Z"), false)
         .await
         .unwrap();
     assert_eq!(posts_to(&app, LEADS).len(), 1);

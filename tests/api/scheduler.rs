@@ -217,7 +217,9 @@ async fn overlapping_passes_send_a_message_once() {
 #[tokio::test]
 async fn a_dry_run_shows_what_would_be_sent_and_changes_nothing() {
     let app = london_user_with_two_peers().await;
-    let lines = sideways::scheduler::tick(&app.state, utc("2026-11-16T09:00:00Z"), true)
+    let lines = app
+        .scheduler
+        .tick(utc("2026-11-16T09:00:00Z"), true)
         .await
         .unwrap();
     assert_eq!(lines.len(), 1);

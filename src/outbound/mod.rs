@@ -373,6 +373,17 @@ pub fn escape_mrkdwn(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// The block id of a due peer's line in a check-in nudge (a control used there is recorded
+/// under it).
+pub fn due_block(peer: &UserId) -> String {
+    format!("due.{peer}")
+}
+
+/// The block id of an untold peer's line in a heads-up message.
+pub fn told_block(number: i64, peer: &UserId) -> String {
+    format!("told.{number}.{peer}")
+}
+
 /// Why a message could not be delivered, which decides what happens to it next.
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
@@ -387,13 +398,7 @@ pub enum SendError {
     Unavailable(String),
 }
 
-/// Where a sent message landed (Slack: its channel and `ts`): recorded when it is sent, and
-/// named by a button used on it, so it can be redrawn.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct MessageRef {
-    pub channel: String,
-    pub ts: String,
-}
+pub use crate::domain::MessageRef;
 
 /// A form to open for the user who acted.
 #[derive(Debug, Clone, PartialEq)]

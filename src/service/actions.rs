@@ -1,0 +1,541 @@
+//! One typed [`Action`] in, one [`Outcome`] out: what each edge's input means, and the rules
+//! shared by every way of doing it (a button and a typed command log a check-in the same way).
+//! Errors are mapped to replies here only where the reply has a place of its own (a form
+//! field, a `response_url`); a typed command's error goes back to its edge.
+
+use super::Services;
+use crate::commands::checkin::{CheckinForm, FieldProblem, log};
+use crate::commands::{Command, Ctx, Reply, Snooze, SnoozeFor, Told};
+use crate::domain::{CheckinEntry, Owner, TeamId, UserId};
+use crate::error::{AppError, Result};
+use crate::outbound::{Form, MessageRef, Notice, Surface};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// How long opening a form may take (Slack's trigger lasts 3 s).
+const FORM_WAIT: Duration = Duration::from_millis(2500);
+const FORM_FAILED: &str = "I couldn't open the check-in form just now. Log it by typing \
+`/peer checkin @peer <notes>` instead.";
+const STALE: &str = "That button is not one I can act on any more (it may be from an old message). \
+Nothing was changed. `/peer map` shows where things stand.";
+
+/// Who acted, in which workspace, and what they asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub team: TeamId,
+    pub user: UserId,
+    pub action: Action,
+}
+
+/// What a button asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ButtonAction {
+    LogCheckin(UserId),
+    WeTalked(UserId),
+    Snooze(UserId),
+    Skip(UserId),
+    Told(i64, UserId),
+    Heard(i64, UserId, bool),
+}
+
+/// Everything a user can do, from any edge.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// `/peer <text>`; with `trigger`, a bare `/peer checkin @user` opens the form.
+    Command {
+        text: String,
+        trigger: Option<String>,
+    },
+    /// A button on a message (`message`) or on App Home.
+    Button {
+        action: ButtonAction,
+        block_id: String,
+        trigger: Option<String>,
+        message: Option<MessageRef>,
+        response_url: Option<String>,
+    },
+    /// The check-in form, submitted (`view_id` makes a resubmission count once).
+    SubmitCheckin {
+        view_id: String,
+        peer: UserId,
+        from: Option<MessageRef>,
+        form: CheckinForm,
+    },
+    /// The snooze form: `days` is 3, 7 or 14 when one was picked.
+    SubmitSnooze {
+        view_id: String,
+        peer: UserId,
+        from: Option<MessageRef>,
+        days: Option<u32>,
+        reason: Option<String>,
+    },
+    /// A control Sideways cannot act on (unknown, stale or forged).
+    Stale { response_url: Option<String> },
+}
+
+/// A workspace event (Events API or Socket Mode), acted on once per `event_id`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    HomeOpened(UserId),
+    /// `app_uninstalled` / `tokens_revoked`.
+    AccessEnded,
+    UserDeleted(UserId),
+    Ignored,
+}
+
+/// What the edge shows in answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// A private reply to the user who acted.
+    Reply(String),
+    /// A form opened: nothing more to say.
+    FormOpened,
+    /// Acknowledged; anything to say went to the user by other means.
+    Done,
+    /// A form stays open with these fields marked.
+    FormErrors(Vec<FieldProblem>),
+    /// A form was saved: replace it with this confirmation.
+    FormSaved { title: &'static str, text: String },
+    /// A form already saved (Slack delivered it again): close it.
+    FormClosed,
+}
+
+impl Services {
+    /// Handles one request from any edge. Never fails: errors become the outcome the edge can
+    /// show (internal ones are logged once, here).
+    pub async fn handle(&self, req: Request) -> Outcome {
+        let Request { team, user, action } = req;
+        match action {
+            Action::Command { text, trigger } => {
+                match self.command(&team, &user, &text, trigger.as_deref()).await {
+                    Ok(o) => o,
+                    Err(e) => Outcome::Reply(e.reply()),
+                }
+            }
+            Action::Button {
+                action,
+                block_id,
+                trigger,
+                message,
+                response_url,
+            } => {
+                let answer = self
+                    .button(&team, &user, action, &block_id, trigger, message)
+                    .await;
+                if let Some(text) = answer {
+                    self.tell(&team, response_url, text);
+                }
+                Outcome::Done
+            }
+            Action::SubmitCheckin {
+                view_id,
+                peer,
+                from,
+                form,
+            } => {
+                self.submit(
+                    &team,
+                    &user,
+                    &view_id,
+                    &peer,
+                    from,
+                    Submission::Checkin(form),
+                )
+                .await
+            }
+            Action::SubmitSnooze {
+                view_id,
+                peer,
+                from,
+                days,
+                reason,
+            } => {
+                self.submit(
+                    &team,
+                    &user,
+                    &view_id,
+                    &peer,
+                    from,
+                    Submission::Snooze(days, reason),
+                )
+                .await
+            }
+            Action::Stale { response_url } => {
+                self.tell(&team, response_url, STALE.into());
+                Outcome::Done
+            }
+        }
+    }
+
+    async fn command(
+        &self,
+        team: &TeamId,
+        user: &UserId,
+        text: &str,
+        trigger: Option<&str>,
+    ) -> Result<Outcome> {
+        let cmd = Command::parse(text)?;
+        if let Command::Help(h) = &cmd {
+            return Ok(Outcome::Reply(h.run().text));
+        }
+        let now = self.clock.now();
+        let actor = self.actor(team, user, now).await?;
+        let ctx = actor.ctx(self, now);
+        if let (Command::Checkin(c), Some(trigger)) = (&cmd, trigger)
+            && c.is_bare()
+        {
+            ctx.require_peer_here(&c.peer).await?;
+            let form = Form::Checkin {
+                peer: c.peer.clone(),
+                today: ctx.today(),
+                from: None,
+            };
+            return Ok(self.open_form(team, trigger, form).await);
+        }
+        let reply = cmd.run(&ctx).await?;
+        if matches!(cmd, Command::Settings(_)) {
+            self.profile_changed(&actor.owner);
+        }
+        if cmd.changes_data() {
+            self.refresh_home(&actor.owner);
+        }
+        Ok(Outcome::Reply(reply.text))
+    }
+
+    /// Opens a form for the user who acted: [`Outcome::FormOpened`], or a reply saying what
+    /// to do instead.
+    async fn open_form(&self, team: &TeamId, trigger: &str, form: Form) -> Outcome {
+        let surface = Surface::Form {
+            trigger: trigger.to_string(),
+            form,
+        };
+        // Slack's trigger expires after 3 s; a form that cannot open by then never will.
+        match tokio::time::timeout(FORM_WAIT, self.messenger.show(team, surface)).await {
+            Ok(Ok(())) => Outcome::FormOpened,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "views.open failed");
+                Outcome::Reply(FORM_FAILED.into())
+            }
+            Err(_) => Outcome::Reply(FORM_FAILED.into()),
+        }
+    }
+
+    /// Answers a control that is not from a known workspace and user (nothing changes).
+    pub fn answer_stale(&self, response_url: Option<String>) {
+        if let Some(team) = TeamId::parse("T0") {
+            self.tell(&team, response_url, STALE.into());
+        }
+    }
+
+    /// A private answer to the user who acted, in the background.
+    fn tell(&self, team: &TeamId, response_url: Option<String>, text: String) {
+        let Some(response_url) = response_url else {
+            return;
+        };
+        let (s, team) = (self.clone(), team.clone());
+        self.in_background(async move {
+            let surface = Surface::Ephemeral { response_url, text };
+            if let Err(e) = s.messenger.show(&team, surface).await {
+                tracing::warn!(error = %e, "could not answer through response_url");
+            }
+        });
+    }
+
+    /// Marks `block` of the message done and redraws it in the background.
+    async fn mark_done(&self, owner: &Owner, at: &MessageRef, block: &str, label: &str) {
+        let sent = match self.store.sent_message(owner, &at.channel, &at.ts).await {
+            Ok(Some(s)) => s,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::error!(error = %e, "reading a sent message failed");
+                return;
+            }
+        };
+        if let Err(e) = self.store.mark_block_done(sent.id, block, label).await {
+            tracing::error!(error = %e, "recording a used control failed");
+            return;
+        }
+        let Ok(notice) = serde_json::from_str::<Notice>(&sent.payload) else {
+            return;
+        };
+        let mut done: BTreeMap<String, String> = sent.done;
+        done.insert(block.to_string(), label.to_string());
+        let (s, team, at) = (self.clone(), owner.team.clone(), at.clone());
+        self.in_background(async move {
+            let surface = Surface::Replace {
+                at,
+                notice: Box::new(notice),
+                done,
+            };
+            if let Err(e) = s.messenger.show(&team, surface).await {
+                tracing::warn!(error = %e, "could not update the message");
+            }
+        });
+    }
+
+    /// Runs a button; returns what to tell the user privately, if anything.
+    async fn button(
+        &self,
+        team: &TeamId,
+        user: &UserId,
+        action: ButtonAction,
+        block_id: &str,
+        trigger: Option<String>,
+        message: Option<MessageRef>,
+    ) -> Option<String> {
+        let now = self.clock.now();
+        let actor = match self.actor(team, user, now).await {
+            Ok(a) => a,
+            Err(e) => return Some(e.reply()),
+        };
+        // A control on a message must be on a message sent to this user, and not used yet.
+        if let Some(at) = &message {
+            match self
+                .store
+                .sent_message(&actor.owner, &at.channel, &at.ts)
+                .await
+            {
+                Ok(Some(sent)) => {
+                    if let Some(label) = sent.done.get(block_id) {
+                        return Some(format!("Already done: {label}. Nothing changed."));
+                    }
+                }
+                Ok(None) => return Some(STALE.into()),
+                Err(e) => return Some(AppError::from(e).reply()),
+            }
+        }
+        let ctx = actor.ctx(self, now);
+        let outcome: Result<String> = match &action {
+            ButtonAction::LogCheckin(peer) | ButtonAction::Snooze(peer) => {
+                if let Err(e) = ctx.require_peer_here(peer).await {
+                    return Some(e.reply());
+                }
+                let form = match action {
+                    ButtonAction::LogCheckin(_) => Form::Checkin {
+                        peer: peer.clone(),
+                        today: ctx.today(),
+                        from: message.clone(),
+                    },
+                    _ => Form::Snooze {
+                        peer: peer.clone(),
+                        from: message.clone(),
+                    },
+                };
+                let trigger = trigger?;
+                // The message is marked done when the form is submitted.
+                return match self.open_form(team, &trigger, form).await {
+                    Outcome::Reply(text) => Some(text),
+                    _ => None,
+                };
+            }
+            ButtonAction::WeTalked(peer) => we_talked(&ctx, peer).await,
+            ButtonAction::Skip(peer) => skip(&ctx, peer).await,
+            ButtonAction::Told(n, peer) => told(&ctx, *n, peer, false)
+                .await
+                .map(|_| format!("{}: told", peer.mention())),
+            ButtonAction::Heard(n, peer, first) => told(&ctx, *n, peer, !first).await.map(|_| {
+                let how = if *first {
+                    "heard it from you first"
+                } else {
+                    "heard it in the room"
+                };
+                format!("{}: {how}", peer.mention())
+            }),
+        };
+        match outcome {
+            Ok(label) => {
+                if let Some(at) = &message {
+                    self.mark_done(&actor.owner, at, block_id, &label).await;
+                }
+                self.refresh_home(&actor.owner);
+                None
+            }
+            Err(e) => Some(e.reply()),
+        }
+    }
+
+    async fn submit(
+        &self,
+        team: &TeamId,
+        user: &UserId,
+        view_id: &str,
+        peer: &UserId,
+        from: Option<MessageRef>,
+        submission: Submission,
+    ) -> Outcome {
+        let first_block = submission.first_block();
+        let now = self.clock.now();
+        let actor = match self.actor(team, user, now).await {
+            Ok(a) => a,
+            Err(e) => return Outcome::FormErrors(vec![(first_block, e.reply())]),
+        };
+        let ctx = actor.ctx(self, now);
+        let (todo, label) = match submission {
+            Submission::Checkin(form) => match form.entry(ctx.today()) {
+                Ok(entry) => {
+                    let label = if entry.coffee {
+                        "Coffee logged"
+                    } else {
+                        "Check-in logged"
+                    };
+                    (Ok(entry), label)
+                }
+                Err(problems) => return Outcome::FormErrors(problems),
+            },
+            Submission::Snooze(days, reason) => match days.filter(|d| [3, 7, 14].contains(d)) {
+                Some(days) => (Err((days, reason)), "Snoozed"),
+                None => {
+                    return Outcome::FormErrors(vec![(
+                        "length",
+                        "Pick how long: 3 days, 1 week or 2 weeks.".into(),
+                    )]);
+                }
+            },
+        };
+        // Slack may deliver the same submission again: the first one counts. If it fails, the
+        // sighting is withdrawn so the user can correct and submit again.
+        let sighting = format!("view:{view_id}");
+        match self.store.first_sighting(team, &sighting, now).await {
+            Ok(true) => {}
+            Ok(false) => return Outcome::FormClosed,
+            Err(e) => return Outcome::FormErrors(vec![(first_block, AppError::from(e).reply())]),
+        }
+        let result = match todo {
+            Ok(entry) => log(&ctx, peer, &entry).await,
+            Err((days, reason)) => {
+                Snooze {
+                    peer: peer.clone(),
+                    for_: SnoozeFor::Days(days),
+                    reason,
+                }
+                .run(&ctx)
+                .await
+            }
+        };
+        if result.is_err()
+            && let Err(e) = self.store.forget_sighting(team, &sighting).await
+        {
+            tracing::error!(error = %e, "could not withdraw a form sighting");
+        }
+        match result {
+            Ok(reply) => {
+                if let Some(at) = &from {
+                    let label = format!("{label} for {}", peer.mention());
+                    let block = crate::outbound::due_block(peer);
+                    self.mark_done(&actor.owner, at, &block, &label).await;
+                }
+                self.refresh_home(&actor.owner);
+                Outcome::FormSaved {
+                    title: label,
+                    text: reply.text,
+                }
+            }
+            Err(AppError::Usage(u)) => Outcome::FormErrors(vec![(first_block, u.problem)]),
+            Err(e) => Outcome::FormErrors(vec![(first_block, e.reply())]),
+        }
+    }
+
+    /// Acts on one workspace event, unless its `event_id` was handled before.
+    pub async fn handle_event(&self, team: &TeamId, event_id: Option<&str>, event: Event) {
+        if event == Event::Ignored {
+            return;
+        }
+        let now = self.clock.now();
+        if let Some(id) = event_id {
+            match self
+                .store
+                .first_sighting(team, &format!("event:{id}"), now)
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::debug!(id, "duplicate event ignored");
+                    return;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "event dedupe failed");
+                    return;
+                }
+            }
+        }
+        let result: Result<()> = async {
+            match event {
+                Event::HomeOpened(user) => {
+                    if self.store.installation_exists(team).await? {
+                        self.publish_home(&Owner::new(team.clone(), user), now)
+                            .await?;
+                    }
+                }
+                Event::AccessEnded => {
+                    tracing::warn!(team = %team, "Slack access ended; nothing more is sent there");
+                    self.revoke(team, now).await?;
+                }
+                Event::UserDeleted(user) => self.store.note_departed(team, &user, now).await?,
+                Event::Ignored => {}
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "event not handled");
+        }
+    }
+}
+
+enum Submission {
+    Checkin(CheckinForm),
+    Snooze(Option<u32>, Option<String>),
+}
+
+impl Submission {
+    /// The block an error with no better place is shown on.
+    fn first_block(&self) -> &'static str {
+        match self {
+            Submission::Checkin(_) => "notes",
+            Submission::Snooze(..) => "length",
+        }
+    }
+}
+
+async fn told(ctx: &Ctx<'_>, number: i64, peer: &UserId, late: bool) -> Result<Reply> {
+    Told {
+        peer: peer.clone(),
+        number: Some(number),
+        late,
+    }
+    .run(ctx)
+    .await
+}
+
+/// "We talked": a quick contact today. Already logged today: nothing changes.
+async fn we_talked(ctx: &Ctx<'_>, peer: &UserId) -> Result<String> {
+    let p = ctx.require_peer_here(peer).await?;
+    if p.last_contact == Some(ctx.today()) {
+        return Ok("We talked (already logged today)".into());
+    }
+    let entry = CheckinEntry {
+        held_on: ctx.today(),
+        ..Default::default()
+    };
+    log(ctx, peer, &entry)
+        .await
+        .map(|_| "We talked: logged today".into())
+}
+
+/// "Skip this cycle": no nudges about them until one cadence from today.
+async fn skip(ctx: &Ctx<'_>, peer: &UserId) -> Result<String> {
+    let p = ctx.require_peer_here(peer).await?;
+    let today = ctx.today();
+    let until = p.cadence.after(today, 1);
+    if p.snoozed_until.is_some_and(|s| s >= until) {
+        return Ok("Skipped this cycle".into());
+    }
+    Snooze {
+        peer: peer.clone(),
+        for_: SnoozeFor::Days(u32::try_from((until - today).num_days()).unwrap_or(7)),
+        reason: Some("skipped this cycle".into()),
+    }
+    .run(ctx)
+    .await
+    .map(|_| "Skipped this cycle".into())
+}
