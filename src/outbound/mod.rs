@@ -463,6 +463,9 @@ pub trait Messenger: Send + Sync + 'static {
         Ok(())
     }
 
+    /// The workspace's access ended (uninstalled, token revoked): forget anything cached for it.
+    fn forget_workspace(&self, _team: &TeamId) {}
+
     /// The user's time zone as Slack knows it (`users.info` `tz`), if any.
     async fn user_tz(&self, who: &Owner) -> Result<Option<Tz>, SendError>;
 

@@ -58,7 +58,9 @@ impl Services {
     /// The workspace uninstalled the app or revoked its token.
     pub async fn revoke(&self, team: &TeamId, now: DateTime<Utc>) -> Result<(), StoreError> {
         self.actors.forget_team(team);
-        self.store.revoke_installation(team, now).await
+        self.store.revoke_installation(team, now).await?;
+        self.messenger.forget_workspace(team);
+        Ok(())
     }
 
     /// Runs `work` after the current request is answered.

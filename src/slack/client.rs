@@ -14,7 +14,9 @@ use async_trait::async_trait;
 use chrono_tz::Tz;
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// Web API error codes that no retry will fix.
 const PERMANENT: &[&str] = &[
@@ -40,7 +42,15 @@ const PERMANENT: &[&str] = &[
 pub struct SlackMessenger {
     client: SlackHyperClient,
     store: Store,
+    /// Bot tokens by workspace, read from the store at most once per [`TOKEN_TTL`].
+    tokens: Mutex<HashMap<TeamId, (String, Instant)>>,
 }
+
+/// How long a cached bot token is used before the store is asked again (a reinstall or a
+/// revocation is seen within this long; a revoked token fails at Slack meanwhile).
+const TOKEN_TTL: Duration = Duration::from_secs(60);
+/// Workspaces whose token is cached at most.
+const TOKEN_CAPACITY: usize = 10_000;
 
 impl SlackMessenger {
     /// `api_url`: a non-default Web API base (tests use a local `http://` fake).
@@ -48,12 +58,29 @@ impl SlackMessenger {
         Ok(SlackMessenger {
             client: slack_client(api_url)?,
             store,
+            tokens: Mutex::default(),
         })
     }
 
     async fn token(&self, team: &TeamId) -> Result<SlackApiToken, SendError> {
+        let cached = self.tokens.lock().ok().and_then(|m| {
+            m.get(team)
+                .filter(|(_, at)| at.elapsed() < TOKEN_TTL)
+                .map(|(t, _)| t.clone())
+        });
+        if let Some(t) = cached {
+            return Ok(SlackApiToken::new(t.into()));
+        }
         match self.store.bot_token(team).await {
-            Ok(Some(t)) => Ok(SlackApiToken::new(t.into())),
+            Ok(Some(t)) => {
+                if let Ok(mut m) = self.tokens.lock() {
+                    if m.len() >= TOKEN_CAPACITY {
+                        m.clear();
+                    }
+                    m.insert(team.clone(), (t.clone(), Instant::now()));
+                }
+                Ok(SlackApiToken::new(t.into()))
+            }
             Ok(None) => Err(SendError::Rejected(format!(
                 "workspace {team} is not installed"
             ))),
@@ -113,6 +140,12 @@ fn classify(e: SlackClientError) -> SendError {
 
 #[async_trait]
 impl Messenger for SlackMessenger {
+    fn forget_workspace(&self, team: &TeamId) {
+        if let Ok(mut m) = self.tokens.lock() {
+            m.remove(team);
+        }
+    }
+
     async fn send(&self, to: &Owner, notice: &Notice) -> Result<Option<MessageRef>, SendError> {
         let token = self.token(&to.team).await?;
         let content = SlackMessageContent::new()

@@ -44,7 +44,7 @@ impl Store {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<Option<i64>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("begin immediate").await?;
         let id: Option<(i64,)> = sqlx::query_as(
             "insert into delivery (team_id, user_id, kind, dedupe_key, payload_enc, status, attempts, \
              next_attempt_at, created_at) values (?, ?, ?, ?, ?, 'sending', 1, ?, ?) \

@@ -83,7 +83,7 @@ impl Store {
         next_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("begin immediate").await?;
         let (number,): (i64,) = sqlx::query_as(
             "select coalesce(max(number), 0) + 1 from headsup where team_id = ? and owner_id = ?",
         )
@@ -191,7 +191,7 @@ impl Store {
         contact: Option<(&Peer, DateTime<Utc>)>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("begin immediate").await?;
         let done = sqlx::query(
             "update headsup_peer set told_at = coalesce(told_at, ?), heard_first = ? \
              where peer_id = ? and headsup_id = (select headsup_id from headsup \
@@ -243,7 +243,7 @@ impl Store {
 
     /// Records reminder progress outside a delivery (skipped or waiting stages).
     pub async fn set_headsup_stages(&self, owner: &Owner, updates: &[HeadsupUpdate]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("begin immediate").await?;
         set_stages(&mut tx, owner, updates).await?;
         tx.commit().await?;
         Ok(())

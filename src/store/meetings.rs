@@ -75,7 +75,7 @@ impl Store {
         m: &NewMeeting<'_>,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("begin immediate").await?;
         let (number,): (i64,) =
             sqlx::query_as("select coalesce(max(number), 0) + 1 from meeting where team_id = ?")
                 .bind(added_by.team.as_str())

@@ -69,8 +69,12 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
+        // One connection: SQLite has one writer anyway, and a single connection never meets
+        // another's lock ("database is locked") nor re-reads pages another connection
+        // invalidated; its prepared statements stay cached. Statements are short and nothing
+        // holds the connection across a call to Slack.
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(1)
             .connect_with(opts)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;

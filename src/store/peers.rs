@@ -135,7 +135,7 @@ impl Store {
         p: &Peer,
         nudge_at: DateTime<Utc>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("begin immediate").await?;
         update_peer_tx(&mut tx, owner, p, nudge_at).await?;
         tx.commit().await?;
         Ok(())
@@ -158,7 +158,7 @@ impl Store {
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?,
             )
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("begin immediate").await?;
         sqlx::query(
             "insert into checkin (team_id, owner_id, peer_id, held_on, kind, notes_enc, agenda_enc, \
              offer_enc, status_sync, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -188,7 +188,7 @@ impl Store {
         nudge_at: DateTime<Utc>,
         reason: Option<&str>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("begin immediate").await?;
         update_peer_tx(&mut tx, owner, p, nudge_at).await?;
         sqlx::query(
             "update peer set snooze_reason_enc = ? where team_id = ? and owner_id = ? and peer_id = ?",
@@ -274,7 +274,7 @@ impl Store {
         owner: &Owner,
         nudges: &[(UserId, DateTime<Utc>)],
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("begin immediate").await?;
         set_nudges(&mut tx, owner, nudges).await?;
         tx.commit().await?;
         Ok(())

@@ -141,7 +141,7 @@ impl Store {
         days: Option<WeekdaySet>,
         nudges: &[(UserId, DateTime<Utc>)],
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("begin immediate").await?;
         if let Some(tz) = tz {
             sqlx::query("update user_profile set tz = ?, tz_source = 'user' where team_id = ? and user_id = ?")
                 .bind(tz.name())
