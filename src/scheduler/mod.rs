@@ -23,6 +23,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 
 /// Due peers read per query; a pass repeats the query until nothing is due.
@@ -33,6 +35,8 @@ const CONCURRENCY: usize = 16;
 const LEASE: TimeDelta = TimeDelta::minutes(10);
 const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 const PERIOD: Duration = Duration::from_secs(30);
+/// Claimed messages waiting for a sender at most; planning waits when it is full.
+const QUEUE: usize = 256;
 
 /// A message ready to send under a lease.
 struct Job {
@@ -66,18 +70,23 @@ impl Scheduler {
     }
 }
 
-/// Runs passes every 30 seconds until `shutdown`; a pass in progress is finished first.
+/// Runs passes until `shutdown`: every 30 seconds, and sooner when a message waiting for a
+/// retry (after a 429, say) is due before then. A pass in progress is finished first.
 pub async fn run(state: Scheduler, shutdown: CancellationToken) {
-    let mut every = tokio::time::interval(PERIOD);
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
+        match tick(&state, state.clock.now(), false).await {
+            Ok(lines) => lines.iter().for_each(|l| tracing::info!("{l}")),
+            Err(e) => tracing::error!(error = %e, "scheduler pass failed"),
+        }
+        let wait = match state.store.next_retry_at().await {
+            Ok(Some(at)) => (at - state.clock.now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .clamp(Duration::from_millis(200), PERIOD),
+            _ => PERIOD,
+        };
         tokio::select! {
-            _ = every.tick() => {
-                match tick(&state, state.clock.now(), false).await {
-                    Ok(lines) => lines.iter().for_each(|l| tracing::info!("{l}")),
-                    Err(e) => tracing::error!(error = %e, "scheduler pass failed"),
-                }
-            }
+            _ = tokio::time::sleep(wait) => {}
             _ = shutdown.cancelled() => break,
         }
     }
@@ -90,21 +99,57 @@ pub async fn tick(
     now: DateTime<Utc>,
     dry_run: bool,
 ) -> Result<Vec<String>, StoreError> {
+    // Jobs stream from planning to sending through a bounded channel: the first DM leaves
+    // while later owners are still being planned, and memory stays flat however much is due.
+    let (jobs, queued) = mpsc::channel::<Job>(QUEUE);
+    let paused: Mutex<HashMap<TeamId, DateTime<Utc>>> = Mutex::default();
+    let sending = ReceiverStream::new(queued)
+        .map(|job| deliver(state, job, now, &paused))
+        .buffer_unordered(CONCURRENCY)
+        .collect::<Vec<_>>();
+    let (planned, sent) = tokio::join!(plan_pass(state, now, dry_run, jobs), sending);
+    let mut lines = planned?;
+    for r in sent {
+        if let Some(l) = r? {
+            lines.push(l);
+        }
+    }
+    Ok(lines)
+}
+
+/// Plans the pass and hands each claimed message to `jobs` as soon as it is recorded. Returns
+/// the dry run's lines ("would send"); sent lines come from delivery.
+async fn plan_pass(
+    state: &Scheduler,
+    now: DateTime<Utc>,
+    dry_run: bool,
+    jobs: mpsc::Sender<Job>,
+) -> Result<Vec<String>, StoreError> {
     let store = &state.store;
-    let mut jobs = Vec::new();
     let mut lines = Vec::new();
-    if !dry_run {
-        for d in store.deliveries_to_retry(now, BATCH).await? {
+    // Leased retries move past `now`, so each query sees the next ones.
+    while !dry_run {
+        let due = store.deliveries_to_retry(now, BATCH).await?;
+        if due.is_empty() {
+            break;
+        }
+        for d in due {
             if !store.lease_retry(d.id, now, now + LEASE).await? {
                 continue;
             }
             match serde_json::from_str::<Notice>(&d.payload) {
-                Ok(notice) => jobs.push(Job {
-                    id: d.id,
-                    owner: d.owner,
-                    notice,
-                    attempts: d.attempts + 1,
-                }),
+                Ok(notice) => {
+                    queue(
+                        &jobs,
+                        Job {
+                            id: d.id,
+                            owner: d.owner,
+                            notice,
+                            attempts: d.attempts + 1,
+                        },
+                    )
+                    .await
+                }
                 Err(e) => {
                     store
                         .mark_failed(d.id, &format!("unreadable payload: {e}"))
@@ -174,13 +219,13 @@ pub async fn tick(
         )
         .await?
         {
-            jobs.push(job);
+            queue(&jobs, job).await;
         } else if !dry_run {
             store.set_headsup_stages(&owner, &[update]).await?;
         }
     }
-    meetings(state, now, dry_run, &mut jobs, &mut lines).await?;
-    stale_contexts(state, now, dry_run, &mut jobs, &mut lines).await?;
+    meetings(state, now, dry_run, &jobs, &mut lines).await?;
+    stale_contexts(state, now, dry_run, &jobs, &mut lines).await?;
     for round in 0..1000 {
         let mut owners = store.owners_due(now, BATCH).await?;
         if round == 0 {
@@ -226,7 +271,7 @@ pub async fn tick(
                     )
                     .await?;
                     match job {
-                        Some(job) => jobs.push(job),
+                        Some(job) => queue(&jobs, job).await,
                         None if !dry_run => {
                             store.set_nudges(owner, &if_already_sent).await?;
                             store
@@ -243,18 +288,14 @@ pub async fn tick(
             break;
         }
     }
-    let paused: Mutex<HashMap<TeamId, DateTime<Utc>>> = Mutex::default();
-    let results: Vec<Result<Option<String>, StoreError>> = futures::stream::iter(jobs)
-        .map(|job| deliver(state, job, now, &paused))
-        .buffer_unordered(CONCURRENCY)
-        .collect()
-        .await;
-    for r in results {
-        if let Some(l) = r? {
-            lines.push(l);
-        }
-    }
     Ok(lines)
+}
+
+/// Hands a claimed message to delivery (which only stops when the pass ends).
+async fn queue(jobs: &mpsc::Sender<Job>, job: Job) {
+    if jobs.send(job).await.is_err() {
+        tracing::error!("delivery stopped before the pass ended; the message is retried later");
+    }
 }
 
 /// Digests whose time has come: one post to each meeting's channel, and a prep DM to each
@@ -265,7 +306,7 @@ async fn meetings(
     state: &Scheduler,
     now: DateTime<Utc>,
     dry_run: bool,
-    jobs: &mut Vec<Job>,
+    jobs: &mpsc::Sender<Job>,
     lines: &mut Vec<String>,
 ) -> Result<(), StoreError> {
     let store = &state.store;
@@ -314,7 +355,7 @@ async fn meetings(
         if let Some(job) =
             record(state, &adder, notice, &key, &[], &[], dry_run, now, lines).await?
         {
-            jobs.push(job);
+            queue(&jobs, job).await;
         }
         // Heads-ups count for this meeting if their room is before the next one starts.
         let room_by = next.map(|n| m.starts_at(n.occurrence)).unwrap_or(starts);
@@ -339,7 +380,7 @@ async fn meetings(
             if let Some(job) =
                 record(state, &member, notice, &key, &[], &[], dry_run, now, lines).await?
             {
-                jobs.push(job);
+                queue(&jobs, job).await;
             }
         }
         if !dry_run && let Some(next) = next {
@@ -355,7 +396,7 @@ async fn stale_contexts(
     state: &Scheduler,
     now: DateTime<Utc>,
     dry_run: bool,
-    jobs: &mut Vec<Job>,
+    jobs: &mpsc::Sender<Job>,
     lines: &mut Vec<String>,
 ) -> Result<(), StoreError> {
     let store = &state.store;
@@ -385,7 +426,7 @@ async fn stale_contexts(
         if let Some(job) =
             record(state, &owner, notice, &key, &[], &[], dry_run, now, lines).await?
         {
-            jobs.push(job);
+            queue(&jobs, job).await;
         }
         if !dry_run {
             store.set_context_refresh(&owner, set_at, None).await?;
@@ -482,7 +523,8 @@ async fn deliver(
             Ok(Some(line(now, &job.owner, &job.notice, "sent")))
         }
         Err(SendError::RateLimited(wait)) => {
-            let until = now
+            // Retry-After counts from when the 429 arrived, not from the start of the pass.
+            let until = state.clock.now().max(now)
                 + TimeDelta::from_std(wait)
                     .unwrap_or(TimeDelta::minutes(1))
                     .max(TimeDelta::seconds(1));

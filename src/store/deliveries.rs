@@ -156,6 +156,16 @@ impl Store {
     }
 
     /// Takes the send lease on a recorded message for a retry; false if another pass has it.
+    /// When the earliest waiting message is due to be retried, if any is waiting.
+    pub async fn next_retry_at(&self) -> Result<Option<DateTime<Utc>>> {
+        let row: (Option<DateTime<Utc>>,) = sqlx::query_as(
+            "select min(next_attempt_at) from delivery where status in ('pending', 'sending')",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.0)
+    }
+
     pub async fn lease_retry(
         &self,
         id: i64,
