@@ -128,7 +128,10 @@ async fn plan_pass(
     let store = &state.store;
     let mut lines = Vec::new();
     // Leased retries move past `now`, so each query sees the next ones.
-    while !dry_run {
+    loop {
+        if dry_run {
+            break;
+        }
         let due = store.deliveries_to_retry(now, BATCH).await?;
         if due.is_empty() {
             break;
@@ -355,7 +358,7 @@ async fn meetings(
         if let Some(job) =
             record(state, &adder, notice, &key, &[], &[], dry_run, now, lines).await?
         {
-            queue(&jobs, job).await;
+            queue(jobs, job).await;
         }
         // Heads-ups count for this meeting if their room is before the next one starts.
         let room_by = next.map(|n| m.starts_at(n.occurrence)).unwrap_or(starts);
@@ -380,7 +383,7 @@ async fn meetings(
             if let Some(job) =
                 record(state, &member, notice, &key, &[], &[], dry_run, now, lines).await?
             {
-                queue(&jobs, job).await;
+                queue(jobs, job).await;
             }
         }
         if !dry_run && let Some(next) = next {
@@ -426,7 +429,7 @@ async fn stale_contexts(
         if let Some(job) =
             record(state, &owner, notice, &key, &[], &[], dry_run, now, lines).await?
         {
-            queue(&jobs, job).await;
+            queue(jobs, job).await;
         }
         if !dry_run {
             store.set_context_refresh(&owner, set_at, None).await?;
