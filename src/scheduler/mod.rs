@@ -12,9 +12,10 @@
 pub mod plan;
 
 use crate::clock::Clock;
+use crate::domain::UserId;
 use crate::domain::{Owner, Stage, Step, TeamId};
 use crate::outbound::{Messenger, Notice, SendError};
-use crate::store::{DeliveryClaim, Store, StoreError};
+use crate::store::{DeliveryClaim, HeadsupUpdate, Store, StoreError};
 use crate::views::{headsup_item, room_label};
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::StreamExt;
@@ -29,6 +30,8 @@ use tokio_util::sync::CancellationToken;
 
 /// Due peers read per query; a pass repeats the query until nothing is due.
 const BATCH: i64 = 500;
+/// Batches in one pass at most (a safety net: each batch moves its owners past `now`).
+const MAX_ROUNDS: usize = 100_000;
 /// Messages in flight at once (each DM is its own channel, so Slack's per-channel limit is not hit).
 const CONCURRENCY: usize = 16;
 /// How long a send may hold its lease before another pass assumes the sender died.
@@ -229,69 +232,163 @@ async fn plan_pass(
     }
     meetings(state, now, dry_run, &jobs, &mut lines).await?;
     stale_contexts(state, now, dry_run, &jobs, &mut lines).await?;
-    for round in 0..1000 {
-        let mut owners = store.owners_due(now, BATCH).await?;
-        if round == 0 {
+    daily_owners.sort();
+    daily_owners.dedup();
+    // A dry run moves nothing, so it pages through due owners by id instead.
+    let mut after: Option<Owner> = None;
+    for _ in 0..MAX_ROUNDS {
+        let mut owners = if dry_run {
+            store.owners_due_after(now, after.as_ref(), BATCH).await?
+        } else {
+            store.owners_due(now, BATCH).await?
+        };
+        if dry_run {
+            after = owners.iter().max().cloned();
+        }
+        if !daily_owners.is_empty() {
             owners.append(&mut daily_owners);
             owners.sort();
             owners.dedup();
         }
-        for owner in &owners {
-            let profile = store.ensure_profile(owner, now).await?;
-            let peers = store.peers_with_nudges(owner).await?;
-            let headsups = store.open_headsups(owner).await?;
-            match plan::plan_owner(&peers, &headsups, &profile.prefs(), now) {
-                OwnerPlan::Wait { nudges } => {
-                    if !dry_run {
-                        store.set_nudges(owner, &nudges).await?;
-                    }
-                }
-                OwnerPlan::Nudge {
-                    mut notice,
-                    key,
-                    after_send,
-                    if_already_sent,
-                    headsups_after_send,
-                    headsups_if_already_sent,
-                } => {
-                    if let Notice::CheckinNudge { items, .. } = notice.as_mut() {
-                        let due: Vec<_> = items.iter().map(|i| i.peer.clone()).collect();
-                        let mut signals = store.checkin_signals_of(owner, Some(&due)).await?;
-                        for item in items.iter_mut() {
-                            item.signals = signals.remove(&item.peer).unwrap_or_default();
-                        }
-                    }
-                    let job = record(
-                        state,
-                        owner,
-                        *notice,
-                        &key,
-                        &after_send,
-                        &headsups_after_send,
-                        dry_run,
-                        now,
-                        &mut lines,
-                    )
-                    .await?;
-                    match job {
-                        Some(job) => queue(&jobs, job).await,
-                        None if !dry_run => {
-                            store.set_nudges(owner, &if_already_sent).await?;
-                            store
-                                .set_headsup_stages(owner, &headsups_if_already_sent)
-                                .await?;
-                        }
-                        None => {}
-                    }
-                }
-            }
-        }
-        // Every planned owner's due peers moved past `now`, so the next query sees new rows.
-        if dry_run || owners.is_empty() {
+        if owners.is_empty() {
             break;
         }
+        plan_batch(state, &owners, now, dry_run, &jobs, &mut lines).await?;
+        if dry_run && after.is_none() {
+            break;
+        }
+        // Otherwise every planned owner's due peers moved past `now`, so the next query sees
+        // new rows.
     }
     Ok(lines)
+}
+
+/// One owner's bundled nudge, planned and waiting to be claimed.
+struct PlannedNudge {
+    owner: Owner,
+    notice: Box<Notice>,
+    key: String,
+    after_send: Vec<(UserId, DateTime<Utc>)>,
+    if_already_sent: Vec<(UserId, DateTime<Utc>)>,
+    headsups_after_send: Vec<HeadsupUpdate>,
+    headsups_if_already_sent: Vec<HeadsupUpdate>,
+}
+
+/// Gathers a batch of due owners (one query per kind of row), plans each with the pure
+/// [`plan::plan_owner`], records the batch's nudges in one transaction and queues them.
+async fn plan_batch(
+    state: &Scheduler,
+    owners: &[Owner],
+    now: DateTime<Utc>,
+    dry_run: bool,
+    jobs: &mpsc::Sender<Job>,
+    lines: &mut Vec<String>,
+) -> Result<(), StoreError> {
+    let store = &state.store;
+    let mut batch = store.due_batch(owners).await?;
+    let mut waits = Vec::new();
+    let mut nudges = Vec::new();
+    for owner in owners {
+        let profile = match batch.profiles.remove(owner) {
+            Some(p) => p,
+            None => store.ensure_profile(owner, now).await?,
+        };
+        let peers = batch.peers.remove(owner).unwrap_or_default();
+        let headsups = if batch.with_headsups.contains(owner) {
+            store.open_headsups(owner).await?
+        } else {
+            Vec::new()
+        };
+        match plan::plan_owner(&peers, &headsups, &profile.prefs(), now) {
+            OwnerPlan::Wait { nudges } => waits.push((owner.clone(), nudges)),
+            OwnerPlan::Nudge {
+                notice,
+                key,
+                after_send,
+                if_already_sent,
+                headsups_after_send,
+                headsups_if_already_sent,
+            } => nudges.push(PlannedNudge {
+                owner: owner.clone(),
+                notice,
+                key,
+                after_send,
+                if_already_sent,
+                headsups_after_send,
+                headsups_if_already_sent,
+            }),
+        }
+    }
+    if !dry_run {
+        store.set_nudges_many(&waits).await?;
+    }
+    let nudged: Vec<Owner> = nudges.iter().map(|n| n.owner.clone()).collect();
+    let mut signals = store.signals_for(&nudged).await?;
+    for n in nudges.iter_mut() {
+        if let Notice::CheckinNudge { items, .. } = n.notice.as_mut() {
+            let mut mine = signals.remove(&n.owner).unwrap_or_default();
+            for item in items.iter_mut() {
+                item.signals = mine.remove(&item.peer).unwrap_or_default();
+            }
+        }
+    }
+    if dry_run {
+        for n in nudges {
+            record(
+                state,
+                &n.owner,
+                *n.notice,
+                &n.key,
+                &[],
+                &[],
+                true,
+                now,
+                lines,
+            )
+            .await?;
+        }
+        return Ok(());
+    }
+    let payloads = nudges
+        .iter()
+        .map(|n| serde_json::to_string(&*n.notice))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let claims: Vec<DeliveryClaim> = nudges
+        .iter()
+        .zip(&payloads)
+        .map(|(n, payload)| DeliveryClaim {
+            owner: &n.owner,
+            kind: n.notice.kind(),
+            key: &n.key,
+            payload,
+            nudges: &n.after_send,
+            headsups: &n.headsups_after_send,
+        })
+        .collect();
+    let ids = store.claim_deliveries(&claims, now, now + LEASE).await?;
+    drop(claims);
+    for (n, id) in nudges.into_iter().zip(ids) {
+        match id {
+            Some(id) => {
+                let job = Job {
+                    id,
+                    owner: n.owner,
+                    notice: *n.notice,
+                    attempts: 1,
+                };
+                queue(jobs, job).await;
+            }
+            // Today's nudge had already gone out (the one-a-day rule).
+            None => {
+                store.set_nudges(&n.owner, &n.if_already_sent).await?;
+                store
+                    .set_headsup_stages(&n.owner, &n.headsups_if_already_sent)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Hands a claimed message to delivery (which only stops when the pass ends).

@@ -8,6 +8,36 @@
 use super::{Result, Store, StoreError, instant, peers::set_nudges};
 use crate::domain::{Owner, TeamId, UserId};
 use chrono::{DateTime, Utc};
+use sqlx::{Sqlite, Transaction};
+
+/// Inserts the claim's row and, if it won, moves its nudge times and heads-up stages.
+pub(super) async fn claim_tx(
+    store: &Store,
+    tx: &mut Transaction<'_, Sqlite>,
+    c: &DeliveryClaim<'_>,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> Result<Option<i64>> {
+    let id: Option<(i64,)> = sqlx::query_as(
+        "insert into delivery (team_id, user_id, kind, dedupe_key, payload_enc, status, attempts, \
+         next_attempt_at, created_at) values (?, ?, ?, ?, ?, 'sending', 1, ?, ?) \
+         on conflict (team_id, user_id, kind, dedupe_key) do nothing returning delivery_id",
+    )
+    .bind(c.owner.team.as_str())
+    .bind(c.owner.user.as_str())
+    .bind(c.kind)
+    .bind(c.key)
+    .bind(store.cipher.seal(c.payload))
+    .bind(instant(lease_until))
+    .bind(instant(now))
+    .fetch_optional(&mut **tx)
+    .await?;
+    if id.is_some() {
+        set_nudges(tx, c.owner, c.nudges).await?;
+        super::headsups::set_stages(tx, c.owner, c.headsups).await?;
+    }
+    Ok(id.map(|r| r.0))
+}
 
 type RetryRow = (i64, String, String, String, String, Vec<u8>, i64);
 
@@ -45,26 +75,9 @@ impl Store {
         lease_until: DateTime<Utc>,
     ) -> Result<Option<i64>> {
         let mut tx = self.pool.begin_with("begin immediate").await?;
-        let id: Option<(i64,)> = sqlx::query_as(
-            "insert into delivery (team_id, user_id, kind, dedupe_key, payload_enc, status, attempts, \
-             next_attempt_at, created_at) values (?, ?, ?, ?, ?, 'sending', 1, ?, ?) \
-             on conflict (team_id, user_id, kind, dedupe_key) do nothing returning delivery_id",
-        )
-        .bind(c.owner.team.as_str())
-        .bind(c.owner.user.as_str())
-        .bind(c.kind)
-        .bind(c.key)
-        .bind(self.cipher.seal(c.payload))
-        .bind(instant(lease_until))
-        .bind(instant(now))
-        .fetch_optional(&mut *tx)
-        .await?;
-        if id.is_some() {
-            set_nudges(&mut tx, c.owner, c.nudges).await?;
-            super::headsups::set_stages(&mut tx, c.owner, c.headsups).await?;
-        }
+        let id = claim_tx(self, &mut tx, c, now, lease_until).await?;
         tx.commit().await?;
-        Ok(id.map(|r| r.0))
+        Ok(id)
     }
 
     pub async fn delivery_recorded(&self, owner: &Owner, kind: &str, key: &str) -> Result<bool> {

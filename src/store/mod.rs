@@ -6,6 +6,7 @@
 //! private rows by owner. The SQL avoids SQLite-only constructs where a portable form exists.
 
 mod deliveries;
+mod due;
 mod gather;
 mod headsups;
 mod installations;
@@ -14,6 +15,7 @@ mod peers;
 mod profiles;
 
 pub use deliveries::{ClaimedDelivery, DeliveryClaim, SentMessage};
+pub use due::DueBatch;
 pub use gather::PrepInputs;
 pub use headsups::HeadsupUpdate;
 pub use meetings::NewMeeting;

@@ -50,7 +50,7 @@ pub(super) async fn set_nudges(
 }
 
 impl Store {
-    fn peer_from_row(&self, r: PeerRow) -> Result<Peer> {
+    pub(super) fn peer_from_row(&self, r: PeerRow) -> Result<Peer> {
         let (peer_id, reason, cadence, added_on, last_contact, snoozed_until) = r;
         Ok(Peer {
             peer: UserId::parse(&peer_id)

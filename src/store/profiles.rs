@@ -32,7 +32,7 @@ impl Profile {
     }
 }
 
-type ProfileRow = (
+pub(super) type ProfileRow = (
     Option<String>,
     Option<String>,
     Option<DateTime<Utc>>,
@@ -41,7 +41,7 @@ type ProfileRow = (
     i64,
 );
 
-fn profile_from_row(r: ProfileRow) -> Result<Profile> {
+pub(super) fn profile_from_row(r: ProfileRow) -> Result<Profile> {
     let (tz, source, checked, start, end, days) = r;
     let bad = |what: &str| StoreError::Corrupt(format!("user_profile.{what}"));
     Ok(Profile {
@@ -67,7 +67,8 @@ fn profile_from_row(r: ProfileRow) -> Result<Profile> {
     })
 }
 
-const PROFILE_COLUMNS: &str = "tz, tz_source, tz_checked_at, work_start, work_end, work_days";
+pub(super) const PROFILE_COLUMNS: &str =
+    "tz, tz_source, tz_checked_at, work_start, work_end, work_days";
 
 impl Store {
     pub async fn profile(&self, who: &Owner) -> Result<Option<Profile>> {
