@@ -30,6 +30,21 @@ type BatchPeerRow = (
     DateTime<Utc>,
 );
 
+type OwnerProfileRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<DateTime<Utc>>,
+    i64,
+    i64,
+    i64,
+);
+/// (team, owner, peer, status_sync, sealed offer, rank: 1 = the latest check-in)
+type SignalRow = (String, String, String, i64, Option<Vec<u8>>, i64);
+/// New nudge times of one owner's peers.
+pub type NudgeMoves = Vec<(UserId, DateTime<Utc>)>;
+
 /// `[["T1","U1"],…]`: a batch of owners as one bound parameter, read with `json_each`.
 fn owners_json(owners: &[Owner]) -> Result<String> {
     let pairs: Vec<[&str; 2]> = owners
@@ -58,16 +73,7 @@ impl Store {
             return Ok(DueBatch::default());
         }
         let json = owners_json(owners)?;
-        let rows: Vec<(
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<DateTime<Utc>>,
-            i64,
-            i64,
-            i64,
-        )> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let rows: Vec<OwnerProfileRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "select u.team_id, u.user_id, {cols} from {OWNERS} \
                  join user_profile u on u.team_id = {TEAM_OF} and u.user_id = {USER_OF}",
             cols = PROFILE_COLUMNS
@@ -122,7 +128,7 @@ impl Store {
         if owners.is_empty() {
             return Ok(HashMap::new());
         }
-        let rows: Vec<(String, String, String, i64, Option<Vec<u8>>, i64)> =
+        let rows: Vec<SignalRow> =
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "select team_id, owner_id, peer_id, status_sync, offer_enc, rn from (\
                    select c.team_id, c.owner_id, c.peer_id, c.status_sync, c.offer_enc, \
@@ -175,10 +181,7 @@ impl Store {
     }
 
     /// Moves many owners' nudge times in one transaction.
-    pub async fn set_nudges_many(
-        &self,
-        moves: &[(Owner, Vec<(UserId, DateTime<Utc>)>)],
-    ) -> Result<()> {
+    pub async fn set_nudges_many(&self, moves: &[(Owner, NudgeMoves)]) -> Result<()> {
         if moves.is_empty() {
             return Ok(());
         }
