@@ -219,3 +219,150 @@ impl Store {
         rows.iter().map(|(t, u)| owner(t, u)).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::Cipher;
+    use crate::domain::{Cadence, CheckinEntry};
+
+    async fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let key = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+        let store = Store::connect(&url, Cipher::from_key_text(key).unwrap())
+            .await
+            .unwrap();
+        (dir, store)
+    }
+
+    fn owner_of(team: &str, user: &str) -> Owner {
+        Owner::new(TeamId::parse(team).unwrap(), UserId::parse(user).unwrap())
+    }
+
+    fn peer(id: &str) -> Peer {
+        Peer {
+            peer: UserId::parse(id).unwrap(),
+            reason: Some(format!("reason for {id}")),
+            cadence: Cadence::Weeks(1),
+            added_on: "2026-11-01".parse().unwrap(),
+            last_contact: None,
+            snoozed_until: None,
+        }
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    /// The batched reads return exactly what the per-owner reads do, for every owner in the
+    /// batch and nobody else's rows.
+    #[tokio::test]
+    async fn a_batch_reads_the_same_rows_as_one_owner_at_a_time() {
+        let (_dir, s) = store().await;
+        let now = at("2026-11-20T10:00:00Z");
+        let (a, b, other) = (
+            owner_of("T1", "UA"),
+            owner_of("T2", "UA"),
+            owner_of("T1", "UZ"),
+        );
+        for (o, peers) in [
+            (&a, ["U1", "U2"]),
+            (&b, ["U3", "U4"]),
+            (&other, ["U5", "U6"]),
+        ] {
+            s.ensure_profile(o, now).await.unwrap();
+            for p in peers {
+                s.add_peer(o, &peer(p), now, now).await.unwrap();
+            }
+        }
+        let batch = s.due_batch(&[a.clone(), b.clone()]).await.unwrap();
+        assert_eq!(batch.profiles.len(), 2);
+        assert!(!batch.profiles.contains_key(&other));
+        for o in [&a, &b] {
+            assert_eq!(batch.peers[o], s.peers_with_nudges(o).await.unwrap());
+            assert_eq!(batch.profiles[o], s.profile(o).await.unwrap().unwrap());
+        }
+        assert!(batch.with_headsups.is_empty());
+        assert!(s.due_batch(&[]).await.unwrap().peers.is_empty());
+    }
+
+    /// Signals read in bulk: drifting after two status syncs in a row, the last offer open.
+    #[tokio::test]
+    async fn signals_for_a_batch_match_the_last_two_checkins_of_each_peer() {
+        let (_dir, s) = store().await;
+        let now = at("2026-11-20T10:00:00Z");
+        let a = owner_of("T1", "UA");
+        s.add_peer(&a, &peer("U1"), now, now).await.unwrap();
+        s.add_peer(&a, &peer("U2"), now, now).await.unwrap();
+        for (day, sync, offer) in [
+            ("2026-11-10", true, None),
+            ("2026-11-17", true, Some("intro to SRE")),
+        ] {
+            let entry = CheckinEntry {
+                held_on: day.parse().unwrap(),
+                status_sync: sync,
+                offer: offer.map(String::from),
+                ..Default::default()
+            };
+            s.record_checkin(&a, &peer("U1"), now, &entry, now)
+                .await
+                .unwrap();
+        }
+        let all = s.signals_for(std::slice::from_ref(&a)).await.unwrap();
+        let u1 = &all[&a][&UserId::parse("U1").unwrap()];
+        assert!(u1.drifting);
+        assert_eq!(u1.open_offer.as_deref(), Some("intro to SRE"));
+        assert!(!all[&a].contains_key(&UserId::parse("U2").unwrap()));
+        assert_eq!(
+            all[&a],
+            s.checkin_signals_of(&a, None).await.unwrap(),
+            "the per-owner read agrees"
+        );
+    }
+
+    /// A batch of claims is recorded once: the same keys claimed again all lose.
+    #[tokio::test]
+    async fn a_batch_of_claims_wins_once() {
+        let (_dir, s) = store().await;
+        let now = at("2026-11-20T10:00:00Z");
+        let owners = [owner_of("T1", "UA"), owner_of("T1", "UB")];
+        let claims: Vec<DeliveryClaim> = owners
+            .iter()
+            .map(|o| DeliveryClaim {
+                owner: o,
+                kind: "checkin_nudge",
+                key: "2026-11-20",
+                payload: "{}",
+                nudges: &[],
+                headsups: &[],
+            })
+            .collect();
+        let first = s.claim_deliveries(&claims, now, now).await.unwrap();
+        assert!(first.iter().all(Option::is_some));
+        let again = s.claim_deliveries(&claims, now, now).await.unwrap();
+        assert!(again.iter().all(Option::is_none));
+    }
+
+    /// A dry run's paging visits every due owner once, in id order.
+    #[tokio::test]
+    async fn paging_through_due_owners_visits_each_once() {
+        let (_dir, s) = store().await;
+        let now = at("2026-11-20T10:00:00Z");
+        for u in ["UA", "UB", "UC"] {
+            let o = owner_of("T1", u);
+            s.add_peer(&o, &peer("U1"), now, now).await.unwrap();
+            s.add_peer(&o, &peer("U2"), now, now).await.unwrap();
+        }
+        let first = s.owners_due_after(now, None, 2).await.unwrap();
+        assert_eq!(first, vec![owner_of("T1", "UA"), owner_of("T1", "UB")]);
+        let rest = s.owners_due_after(now, first.last(), 2).await.unwrap();
+        assert_eq!(rest, vec![owner_of("T1", "UC")]);
+        assert!(
+            s.owners_due_after(now, rest.last(), 2)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
