@@ -14,6 +14,11 @@ impl Clock {
         self.0.read().ok().and_then(|t| *t).unwrap_or_else(Utc::now)
     }
 
+    /// The real wall clock, never pinned: what request signatures are checked against.
+    pub fn wall() -> DateTime<Utc> {
+        Utc::now()
+    }
+
     /// Pins "now" at `at` until frozen again.
     pub fn freeze(&self, at: DateTime<Utc>) {
         if let Ok(mut t) = self.0.write() {

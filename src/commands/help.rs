@@ -1,73 +1,57 @@
 //! `/peer help [topic]`: the command list, or one subcommand explained.
 
 use super::args::{Args, free_text};
-use super::{
-    Reply, add, cadence, checkin, context, credit, headsup, map, meeting, remove, settings, snooze,
-    told,
-};
+use super::{COMMANDS, Reply, Spec};
 use crate::error::UsageError;
+use std::sync::LazyLock;
 
-pub const USAGE: &str =
-    "`/peer help [add|remove|map|checkin|cadence|snooze|headsup|told|headsups|settings]`";
+pub const ABOUT: &str = "The command list, or one command explained.";
+
+/// `/peer help [add|remove|…]`, listing every command of [`COMMANDS`].
+pub static USAGE_LINE: LazyLock<String> = LazyLock::new(|| {
+    let names: Vec<&str> = COMMANDS
+        .iter()
+        .map(|s| s.name)
+        .filter(|n| *n != "help")
+        .collect();
+    format!("`/peer help [{}]`", names.join("|"))
+});
+pub const USAGE: &str = "`/peer help [<command>]`";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Help {
     pub topic: Option<&'static str>,
 }
 
-/// (name, usage, what it does)
-const TOPICS: &[(&str, &str, &str)] = &[
-    ("add", add::USAGE, add::ABOUT),
-    ("remove", remove::USAGE, remove::ABOUT),
-    ("map", map::USAGE, map::ABOUT),
-    ("checkin", checkin::USAGE, checkin::ABOUT),
-    ("cadence", cadence::USAGE, cadence::ABOUT),
-    ("snooze", snooze::USAGE, snooze::ABOUT),
-    ("headsup", headsup::USAGE, headsup::ABOUT),
-    ("told", told::USAGE, told::ABOUT),
-    ("headsups", headsup::LIST_USAGE, headsup::LIST_ABOUT),
-    ("credit", credit::USAGE, credit::ABOUT),
-    ("context", context::USAGE, context::ABOUT),
-    ("meeting", meeting::USAGE, meeting::ABOUT),
-    ("settings", settings::USAGE, settings::ABOUT),
-];
-
 pub(super) fn parse(args: &mut Args) -> Result<Help, UsageError> {
     let topic = match args.next_word() {
         None => None,
         Some(w) => {
-            let w = w.to_ascii_lowercase();
             let w = w.trim_start_matches('/');
-            let found = TOPICS
-                .iter()
-                .find(|(name, ..)| *name == w || (w == "check-in" && *name == "checkin"));
-            match found {
-                Some((name, ..)) => Some(*name),
+            match Spec::find(w) {
+                Some(spec) => Some(spec.name),
                 None => {
                     return Err(UsageError::new(
                         format!("There is no help on `{}`.", free_text(w)),
-                        USAGE,
+                        &USAGE_LINE,
                     ));
                 }
             }
         }
     };
-    args.finish(USAGE)?;
+    args.finish(&USAGE_LINE)?;
     Ok(Help { topic })
 }
 
 impl Help {
     pub fn run(&self) -> Reply {
-        match self
-            .topic
-            .and_then(|t| TOPICS.iter().find(|(name, ..)| *name == t))
-        {
-            Some((_, usage, about)) => Reply::new(format!("{usage}\n{about}")),
+        match self.topic.and_then(Spec::find) {
+            Some(spec) => Reply::new(format!("{}\n{}", spec.usage, spec.about)),
             None => {
                 let mut text = String::from(
                     "*Sideways* keeps the relationships your year depends on warm, before you need them.\n",
                 );
-                for (_, usage, about) in TOPICS {
+                for Spec { usage, about, .. } in COMMANDS.iter().filter(|s| s.name != "help") {
                     let first = about.split_once(". ").map(|(a, _)| a).unwrap_or(about);
                     text.push_str(&format!("• {usage}: {}\n", first.trim_end_matches('.')));
                 }
@@ -81,19 +65,27 @@ impl Help {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::ALL_USAGE;
+    use crate::commands::{Command, all_usage};
 
     #[test]
-    fn every_topic_has_help_and_the_overview_lists_them_all() {
+    fn every_command_has_help_and_the_overview_lists_them_all() {
         let all = Help { topic: None }.run().text;
-        for (name, usage, _) in TOPICS {
-            assert!(all.contains(usage), "{name} missing from help");
+        for spec in COMMANDS.iter().filter(|s| s.name != "help") {
+            assert!(all.contains(spec.usage), "{} missing from help", spec.name);
+            assert!(all_usage().contains(spec.usage), "{} missing", spec.name);
+            assert!(USAGE_LINE.contains(spec.name), "{} missing", spec.name);
+            let mut a = Args::new(spec.name);
+            assert_eq!(parse(&mut a).unwrap().topic, Some(spec.name));
+            for alias in spec.aliases {
+                let mut a = Args::new(alias);
+                assert_eq!(parse(&mut a).unwrap().topic, Some(spec.name));
+            }
+            // Every command the help names is one the parser knows.
             assert!(
-                ALL_USAGE.contains(&usage[..usage.find(' ').unwrap_or(usage.len())]),
-                "{name} missing from ALL_USAGE"
+                !matches!(Command::parse(spec.name), Err(e) if e.usage == all_usage()),
+                "{} unknown to the parser",
+                spec.name
             );
-            let mut a = Args::new(name);
-            assert_eq!(parse(&mut a).unwrap().topic, Some(*name));
         }
     }
 

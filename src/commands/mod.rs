@@ -58,14 +58,141 @@ pub enum Command {
     Meeting(MeetingCmd),
 }
 
-/// Every subcommand's usage line, in help order.
-pub const ALL_USAGE: &str = "`/peer add @user [weekly|biweekly|monthly|every N weeks] [because …]` · \
-`/peer remove @user` · `/peer map` · `/peer checkin @user [coffee] [on <date>] [notes]` · \
-`/peer cadence @user <cadence>` · `/peer snooze @user <N days | until <date>>` · \
-`/peer headsup \"<what>\" @a @b … before <when>` · `/peer told @user [<id>]` · `/peer headsups` · \
-`/peer credit @user <what their team did>` · `/peer context [set <text> | clear | @user]` · \
-`/peer meeting add #channel \"<schedule>\" [lead <minutes>] [<name>]` · `/peer meeting list | remove <id> | preview <id>` · \
-`/peer settings [tz <zone>] [hours <HH-HH>] [days <mon-fri>]` · `/peer help [topic]`";
+/// One `/peer` subcommand: the words that name it, its usage line, what it does, and its
+/// parser. [`COMMANDS`] is the only list: the parser dispatches through it and `/peer help`
+/// (the overview, each topic, and every "I don't know" reply) is generated from it, so help
+/// cannot drift from what is accepted.
+pub struct Spec {
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+    pub usage: &'static str,
+    pub about: &'static str,
+    parse: fn(&mut Args) -> Result<Command, UsageError>,
+}
+
+/// Every subcommand, in help order.
+pub const COMMANDS: &[Spec] = &[
+    Spec {
+        name: "add",
+        aliases: &[],
+        usage: add::USAGE,
+        about: add::ABOUT,
+        parse: |a| add::parse(a).map(Command::Add),
+    },
+    Spec {
+        name: "remove",
+        aliases: &["rm"],
+        usage: remove::USAGE,
+        about: remove::ABOUT,
+        parse: |a| remove::parse(a).map(Command::Remove),
+    },
+    Spec {
+        name: "map",
+        aliases: &["list"],
+        usage: map::USAGE,
+        about: map::ABOUT,
+        parse: |a| a.finish(map::USAGE).map(|_| Command::Map),
+    },
+    Spec {
+        name: "checkin",
+        aliases: &["check-in"],
+        usage: checkin::USAGE,
+        about: checkin::ABOUT,
+        parse: |a| checkin::parse(a).map(Command::Checkin),
+    },
+    Spec {
+        name: "cadence",
+        aliases: &[],
+        usage: cadence::USAGE,
+        about: cadence::ABOUT,
+        parse: |a| cadence::parse(a).map(Command::Cadence),
+    },
+    Spec {
+        name: "snooze",
+        aliases: &[],
+        usage: snooze::USAGE,
+        about: snooze::ABOUT,
+        parse: |a| snooze::parse(a).map(Command::Snooze),
+    },
+    Spec {
+        name: "headsup",
+        aliases: &["heads-up"],
+        usage: headsup::USAGE,
+        about: headsup::ABOUT,
+        parse: |a| headsup::parse(a.rest().unwrap_or("")).map(Command::Headsup),
+    },
+    Spec {
+        name: "told",
+        aliases: &[],
+        usage: told::USAGE,
+        about: told::ABOUT,
+        parse: |a| told::parse(a).map(Command::Told),
+    },
+    Spec {
+        name: "headsups",
+        aliases: &["heads-ups"],
+        usage: headsup::LIST_USAGE,
+        about: headsup::LIST_ABOUT,
+        parse: |a| a.finish(headsup::LIST_USAGE).map(|_| Command::Headsups),
+    },
+    Spec {
+        name: "credit",
+        aliases: &[],
+        usage: credit::USAGE,
+        about: credit::ABOUT,
+        parse: |a| credit::parse(a).map(Command::Credit),
+    },
+    Spec {
+        name: "context",
+        aliases: &[],
+        usage: context::USAGE,
+        about: context::ABOUT,
+        parse: |a| context::parse(a).map(Command::Context),
+    },
+    Spec {
+        name: "meeting",
+        aliases: &["meetings"],
+        usage: meeting::USAGE,
+        about: meeting::ABOUT,
+        parse: |a| meeting::parse(a).map(Command::Meeting),
+    },
+    Spec {
+        name: "settings",
+        aliases: &[],
+        usage: settings::USAGE,
+        about: settings::ABOUT,
+        parse: |a| settings::parse(a).map(Command::Settings),
+    },
+    Spec {
+        name: "help",
+        aliases: &["?"],
+        usage: help::USAGE,
+        about: help::ABOUT,
+        parse: |a| help::parse(a).map(Command::Help),
+    },
+];
+
+impl Spec {
+    /// The subcommand `word` names (case-insensitive, aliases included).
+    pub fn find(word: &str) -> Option<&'static Spec> {
+        let w = word.to_ascii_lowercase();
+        COMMANDS
+            .iter()
+            .find(|s| s.name == w || s.aliases.contains(&w.as_str()))
+    }
+}
+
+/// Every subcommand's usage line, in help order, joined: generated from [`COMMANDS`].
+pub fn all_usage() -> &'static str {
+    static ALL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        COMMANDS
+            .iter()
+            .map(|s| s.usage)
+            .collect::<Vec<_>>()
+            .join(" · ")
+    });
+    &ALL
+}
 
 impl Command {
     /// Parses the text after `/peer`. Empty text is a request for help.
@@ -74,26 +201,11 @@ impl Command {
         let Some(sub) = args.next_word() else {
             return Ok(Command::Help(Help { topic: None }));
         };
-        match sub.to_ascii_lowercase().as_str() {
-            "help" | "?" => help::parse(&mut args).map(Command::Help),
-            "add" => add::parse(&mut args).map(Command::Add),
-            "remove" | "rm" => remove::parse(&mut args).map(Command::Remove),
-            "map" | "list" => args.finish(map::USAGE).map(|_| Command::Map),
-            "checkin" | "check-in" => checkin::parse(&mut args).map(Command::Checkin),
-            "cadence" => cadence::parse(&mut args).map(Command::Cadence),
-            "snooze" => snooze::parse(&mut args).map(Command::Snooze),
-            "settings" => settings::parse(&mut args).map(Command::Settings),
-            "headsup" | "heads-up" => {
-                headsup::parse(args.rest().unwrap_or("")).map(Command::Headsup)
-            }
-            "headsups" | "heads-ups" => args.finish(headsup::LIST_USAGE).map(|_| Command::Headsups),
-            "told" => told::parse(&mut args).map(Command::Told),
-            "credit" => credit::parse(&mut args).map(Command::Credit),
-            "context" => context::parse(&mut args).map(Command::Context),
-            "meeting" | "meetings" => meeting::parse(&mut args).map(Command::Meeting),
-            _ => Err(UsageError::new(
+        match Spec::find(sub) {
+            Some(spec) => (spec.parse)(&mut args),
+            None => Err(UsageError::new(
                 format!("I don't know `/peer {}`.", args::free_text(sub)),
-                ALL_USAGE,
+                all_usage(),
             )),
         }
     }
@@ -226,7 +338,7 @@ mod tests {
         );
         let e = Command::parse("frobnicate now").unwrap_err();
         assert!(e.problem.contains("`/peer frobnicate`"));
-        assert_eq!(e.usage, ALL_USAGE);
+        assert_eq!(e.usage, all_usage());
     }
 
     #[test]

@@ -82,7 +82,7 @@ pub async fn require_signature(State(v): State<Verifier>, req: Request, next: Ne
         Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
     };
     let header = |name: &str| parts.headers.get(name).and_then(|h| h.to_str().ok());
-    let now = chrono::Utc::now().timestamp();
+    let now = crate::clock::Clock::wall().timestamp();
     if let Err(e) = v.verify(
         header(TIMESTAMP_HEADER),
         header(SIGNATURE_HEADER),
