@@ -11,6 +11,7 @@
 //! - [`app`], [`config`], [`crypto`], [`error`]: wiring, settings, encryption at rest, errors.
 
 pub mod app;
+pub mod bench;
 pub mod commands;
 pub mod config;
 pub mod console;
