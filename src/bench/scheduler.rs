@@ -214,10 +214,13 @@ async fn tick_child(
     }
     super::child_env(&mut cmd, db, api_url, None, "warn");
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let shared_pid = std::sync::Arc::new(std::sync::atomic::AtomicI32::new(0));
+    let pid_slot = shared_pid.clone();
     let t = tokio::task::spawn_blocking(move || -> anyhow::Result<TickRun> {
         let started = Instant::now();
         let mut child = cmd.spawn().context("cannot start sideways tick")?;
         let pid = i32::try_from(child.id())?;
+        pid_slot.store(pid, std::sync::atomic::Ordering::SeqCst);
         let mut reaper = Reaper { pid, reaped: false };
         let out = child.stdout.take().context("no stdout")?;
         let err = child.stderr.take().context("no stderr")?;
@@ -249,11 +252,21 @@ async fn tick_child(
             stderr_tail: errs.join().unwrap_or_default(),
         })
     });
-    // The blocking thread cannot be cancelled; on time-out the caller fails (and the process's
-    // exit kills the child's pipe reader); tick itself is bounded by its own work.
-    match tokio::time::timeout(limit, t).await {
+    let mut t = t;
+    match tokio::time::timeout(limit, &mut t).await {
         Ok(r) => r?,
-        Err(_) => bail!("sideways tick did not finish within {limit:?}"),
+        Err(_) => {
+            // Kill the child; the blocking thread then sees its pipes close and reaps it.
+            let pid = shared_pid.load(std::sync::atomic::Ordering::SeqCst);
+            if pid > 0 {
+                // SAFETY: our own child, reaped only by the thread we wait for below.
+                unsafe {
+                    libc::kill(pid, libc::SIGKILL);
+                }
+            }
+            let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
+            bail!("sideways tick did not finish within {limit:?}")
+        }
     }
 }
 
