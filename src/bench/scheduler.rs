@@ -19,7 +19,7 @@ use super::{Scratch, ServeOpts, Served};
 use anyhow::{Context, bail};
 use chrono::{DateTime, Datelike, Days, NaiveDate, SecondsFormat, Timelike, Utc};
 use serde_json::json;
-use sqlx::Connection;
+use sqlx::{ConnectOptions, Connection};
 use std::io::BufRead;
 use std::path::Path;
 use std::process::Stdio;
@@ -94,7 +94,9 @@ async fn seed(db: &Path, s: &Seed<'_>) -> anyhow::Result<f64> {
     let t0 = Instant::now();
     let opts = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(db)
-        .busy_timeout(Duration::from_secs(10));
+        .busy_timeout(Duration::from_secs(10))
+        // The bulk insert takes seconds by design; no "slow statement" warnings.
+        .disable_statement_logging();
     let mut c = sqlx::SqliteConnection::connect_with(&opts).await?;
     let now = instant(s.now);
     let mut tx = c.begin().await?;
