@@ -9,9 +9,11 @@
 //! - [`service`]: one typed [`service::Action`] in, one [`service::Outcome`] out.
 //! - [`scheduler`]: the clock-driven passes that find what is due and deliver it.
 //! - [`slack`], [`console`]: the edges; [`server`]: the composition root.
+//! - [`bench`]: `sideways bench`, a black-box benchmark that drives the binary itself.
 //! - [`clock`], [`config`], [`crypto`], [`error`], [`telemetry`]: time, settings, encryption
 //!   at rest, the one error type, logging.
 
+pub mod bench;
 pub mod clock;
 pub mod commands;
 pub mod config;

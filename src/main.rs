@@ -46,6 +46,8 @@ enum Cmd {
         #[arg(long)]
         now: Option<DateTime<Utc>>,
     },
+    /// Black-box benchmarks of this binary (checkin, tick, ratelimit); one JSON line per run.
+    Bench(sideways::bench::BenchArgs),
 }
 
 #[tokio::main]
@@ -103,5 +105,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .run(tokio::io::BufReader::new(tokio::io::stdin()))
                 .await
         }
+        Cmd::Bench(args) => sideways::bench::run(args).await,
     }
 }
