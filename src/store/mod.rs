@@ -13,6 +13,7 @@ mod installations;
 mod meetings;
 mod peers;
 mod profiles;
+mod writer;
 
 pub use deliveries::{ClaimedDelivery, DeliveryClaim, SentMessage};
 pub use due::DueBatch;
@@ -53,6 +54,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     pool: SqlitePool,
     cipher: Cipher,
+    /// Group commit for the hot write path (see `writer.rs`).
+    writer: writer::Writer,
 }
 
 /// Instants are stored truncated to whole seconds so their text form sorts as time.
@@ -80,7 +83,12 @@ impl Store {
             .connect_with(opts)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool, cipher })
+        let writer = writer::Writer::spawn(pool.clone());
+        Ok(Store {
+            pool,
+            cipher,
+            writer,
+        })
     }
 
     pub fn pool(&self) -> &SqlitePool {

@@ -158,26 +158,42 @@ impl Store {
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?,
             )
         };
-        let mut tx = self.pool.begin_with("begin immediate").await?;
-        sqlx::query(
-            "insert into checkin (team_id, owner_id, peer_id, held_on, kind, notes_enc, agenda_enc, \
-             offer_enc, status_sync, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(owner.team.as_str())
-        .bind(owner.user.as_str())
-        .bind(p.peer.as_str())
-        .bind(entry.held_on)
-        .bind(if entry.coffee { "coffee" } else { "checkin" })
-        .bind(self.seal_opt(entry.notes.as_deref()))
-        .bind(self.seal_opt(agenda.as_deref()))
-        .bind(self.seal_opt(entry.offer.as_deref()))
-        .bind(i64::from(entry.status_sync))
-        .bind(instant(now))
-        .execute(&mut *tx)
-        .await?;
-        update_peer_tx(&mut tx, owner, p, nudge_at).await?;
-        tx.commit().await?;
-        Ok(())
+        use super::writer::{Arg, Write};
+        let sql = "insert into checkin (team_id, owner_id, peer_id, held_on, kind, notes_enc, agenda_enc, \
+             offer_enc, status_sync, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);\
+             update peer set cadence = ?, last_contact_on = ?, snoozed_until = ?, nudge_at = ? \
+             where team_id = ? and owner_id = ? and peer_id = ?;";
+        let (team, user, peer) = (
+            owner.team.as_str().to_string(),
+            owner.user.as_str().to_string(),
+            p.peer.as_str().to_string(),
+        );
+        let args = vec![
+            Arg::Text(Some(team.clone())),
+            Arg::Text(Some(user.clone())),
+            Arg::Text(Some(peer.clone())),
+            Arg::Date(Some(entry.held_on)),
+            Arg::Text(Some(if entry.coffee { "coffee" } else { "checkin" }.into())),
+            Arg::Blob(self.seal_opt(entry.notes.as_deref())),
+            Arg::Blob(self.seal_opt(agenda.as_deref())),
+            Arg::Blob(self.seal_opt(entry.offer.as_deref())),
+            Arg::Int(i64::from(entry.status_sync)),
+            Arg::Time(instant(now)),
+            Arg::Text(Some(p.cadence.to_string())),
+            Arg::Date(p.last_contact),
+            Arg::Date(p.snoozed_until),
+            Arg::Time(instant(nudge_at)),
+            Arg::Text(Some(team)),
+            Arg::Text(Some(user)),
+            Arg::Text(Some(peer)),
+        ];
+        // One transaction with whatever other check-ins are pending (group commit).
+        self.writer
+            .write(Write {
+                sql: sql.to_string(),
+                args,
+            })
+            .await
     }
 
     /// Writes a snooze (with its reason, or none) and the recomputed nudge time, together.

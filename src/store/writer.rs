@@ -1,0 +1,171 @@
+//! The one writer for the hot write path (a check-in): group commit. Requests hand their
+//! statements to a single task, which runs everything pending as one transaction in one call to
+//! the database (`begin immediate; …; commit;`) and answers each request only after that commit.
+//! Under load many check-ins share one commit and one round trip to SQLite's worker thread;
+//! alone, a check-in still costs one. If a batch fails, it is rolled back and each request is
+//! run again on its own, so one bad write never fails its neighbours.
+
+use super::{Result, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::SqlitePool;
+use tokio::sync::{mpsc, oneshot};
+
+/// Requests joined into one transaction at most.
+const MAX_BATCH: usize = 64;
+/// Requests waiting for the writer at most (callers wait when it is full).
+const QUEUE: usize = 1024;
+
+/// One bound value, owned so a request can wait in the queue.
+#[derive(Debug, Clone)]
+pub(super) enum Arg {
+    Text(Option<String>),
+    Int(i64),
+    Blob(Option<Vec<u8>>),
+    Time(DateTime<Utc>),
+    Date(Option<NaiveDate>),
+}
+
+/// Statements (each ending in `;`) with their arguments in order, written together.
+pub(super) struct Write {
+    pub sql: String,
+    pub args: Vec<Arg>,
+}
+
+struct Job {
+    write: Write,
+    done: oneshot::Sender<Result<()>>,
+}
+
+/// The handle requests write through. Cheap to clone.
+#[derive(Clone, Debug)]
+pub(super) struct Writer {
+    queue: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Starts the writer task on `pool`; it stops when the last handle is dropped.
+    pub(super) fn spawn(pool: SqlitePool) -> Writer {
+        let (queue, mut jobs) = mpsc::channel::<Job>(QUEUE);
+        tokio::spawn(async move {
+            while let Some(first) = jobs.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match jobs.try_recv() {
+                        Ok(j) => batch.push(j),
+                        Err(_) => break,
+                    }
+                }
+                run(&pool, batch).await;
+            }
+        });
+        Writer { queue }
+    }
+
+    /// Writes `write` in a transaction (shared with whatever else is pending) and returns once
+    /// it committed.
+    pub(super) async fn write(&self, write: Write) -> Result<()> {
+        let (done, answer) = oneshot::channel();
+        self.queue
+            .send(Job { write, done })
+            .await
+            .map_err(|_| StoreError::Corrupt("the writer stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Corrupt("the writer stopped".into()))?
+    }
+}
+
+async fn run(pool: &SqlitePool, batch: Vec<Job>) {
+    if batch.len() > 1 {
+        let writes: Vec<&Write> = batch.iter().map(|j| &j.write).collect();
+        if execute(pool, &writes).await.is_ok() {
+            for j in batch {
+                let _ = j.done.send(Ok(()));
+            }
+            return;
+        }
+    }
+    // Alone, or after the batch failed: each on its own, with its own answer.
+    for j in batch {
+        let r = execute(pool, &[&j.write]).await;
+        let _ = j.done.send(r);
+    }
+}
+
+/// Runs the writes as one transaction in one call; rolled back on any failure.
+async fn execute(pool: &SqlitePool, writes: &[&Write]) -> Result<()> {
+    let mut sql = String::from("begin immediate;");
+    for w in writes {
+        sql.push_str(&w.sql);
+    }
+    sql.push_str("commit;");
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for a in writes.iter().flat_map(|w| w.args.iter()) {
+        q = match a.clone() {
+            Arg::Text(v) => q.bind(v),
+            Arg::Int(v) => q.bind(v),
+            Arg::Blob(v) => q.bind(v),
+            Arg::Time(v) => q.bind(v),
+            Arg::Date(v) => q.bind(v),
+        };
+    }
+    let mut conn = pool.acquire().await?;
+    match q.execute(&mut *conn).await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            // Whatever ran before the failure is undone; no transaction is left open.
+            let _ = sqlx::raw_sql("rollback").execute(&mut *conn).await;
+            Err(e.into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::Cipher;
+
+    /// Concurrent writes share transactions, each caller hears about its own write only, and a
+    /// failing write (here: a duplicate primary key) fails alone while its neighbours commit.
+    #[tokio::test]
+    async fn a_failing_write_fails_alone_and_the_rest_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let key = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+        let store = super::super::Store::connect(&url, Cipher::from_key_text(key).unwrap())
+            .await
+            .unwrap();
+        let insert = |user: &str| Write {
+            sql: "insert into user_profile (team_id, user_id, created_at) values (?, ?, ?);\
+                  insert into user_profile (team_id, user_id, created_at) values (?, ?, ?);"
+                .into(),
+            args: vec![
+                Arg::Text(Some("T1".into())),
+                Arg::Text(Some(user.into())),
+                Arg::Time(Utc::now()),
+                Arg::Text(Some("T1".into())),
+                Arg::Text(Some(format!("{user}X"))),
+                Arg::Time(Utc::now()),
+            ],
+        };
+        let mut tasks = Vec::new();
+        for u in ["UA", "UB", "UA", "UC"] {
+            let (w, write) = (store.writer.clone(), insert(u));
+            tasks.push(tokio::spawn(async move { w.write(write).await }));
+        }
+        let results: Vec<bool> = futures::future::join_all(tasks)
+            .await
+            .into_iter()
+            .map(|r| r.unwrap().is_ok())
+            .collect();
+        assert_eq!(results.iter().filter(|ok| !**ok).count(), 1, "{results:?}");
+        let (n,): (i64,) = sqlx::query_as("select count(*) from user_profile")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(
+            n, 6,
+            "both statements of each successful write, none of the failed one"
+        );
+    }
+}
