@@ -10,6 +10,7 @@ mod due;
 mod gather;
 mod headsups;
 mod installations;
+mod loader;
 mod meetings;
 mod peers;
 mod profiles;
@@ -56,6 +57,8 @@ pub struct Store {
     cipher: Cipher,
     /// Group commit for the hot write path (see `writer.rs`).
     writer: writer::Writer,
+    /// Batched single-peer lookups (see `loader.rs`).
+    loader: loader::PeerLoader,
 }
 
 /// Instants are stored truncated to whole seconds so their text form sorts as time.
@@ -84,10 +87,12 @@ impl Store {
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         let writer = writer::Writer::spawn(pool.clone());
+        let loader = loader::PeerLoader::spawn(pool.clone());
         Ok(Store {
             pool,
             cipher,
             writer,
+            loader,
         })
     }
 

@@ -105,15 +105,9 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// One peer of `owner`'s map (read with other pending lookups in one query).
     pub async fn peer(&self, owner: &Owner, peer: &UserId) -> Result<Option<Peer>> {
-        let row: Option<PeerRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "select {PEER_COLUMNS} from peer where team_id = ? and owner_id = ? and peer_id = ?"
-        )))
-        .bind(owner.team.as_str())
-        .bind(owner.user.as_str())
-        .bind(peer.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<PeerRow> = self.loader.load(owner, peer).await?;
         row.map(|r| self.peer_from_row(r)).transpose()
     }
 

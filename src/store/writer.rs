@@ -92,15 +92,46 @@ async fn run(pool: &SqlitePool, batch: Vec<Job>) {
     }
 }
 
-/// Runs the writes as one transaction in one call; rolled back on any failure.
+/// Runs the writes as one transaction; rolled back on any failure. A single write is one call
+/// (`begin immediate; …; commit;`); a batch is `begin`, its writes in chunks of 32, 16, … 1
+/// (so only a few statement shapes are ever prepared and cached), then `commit`.
 async fn execute(pool: &SqlitePool, writes: &[&Write]) -> Result<()> {
-    let mut sql = String::from("begin immediate;");
-    for w in writes {
-        sql.push_str(&w.sql);
+    let mut conn = pool.acquire().await?;
+    let result = if let [one] = writes {
+        let sql = format!("begin immediate;{}commit;", one.sql);
+        bound(&sql, &one.args).execute(&mut *conn).await.map(|_| ())
+    } else {
+        async {
+            sqlx::raw_sql("begin immediate").execute(&mut *conn).await?;
+            let mut rest = writes;
+            while !rest.is_empty() {
+                let n = 1usize << (usize::BITS - 1 - rest.len().leading_zeros()).min(5);
+                let (chunk, tail) = rest.split_at(n);
+                let sql: String = chunk.iter().map(|w| w.sql.as_str()).collect();
+                let args: Vec<Arg> = chunk.iter().flat_map(|w| w.args.iter().cloned()).collect();
+                bound(&sql, &args).execute(&mut *conn).await?;
+                rest = tail;
+            }
+            sqlx::raw_sql("commit")
+                .execute(&mut *conn)
+                .await
+                .map(|_| ())
+        }
+        .await
+    };
+    if result.is_err() {
+        // Whatever ran before the failure is undone; no transaction is left open.
+        let _ = sqlx::raw_sql("rollback").execute(&mut *conn).await;
     }
-    sql.push_str("commit;");
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for a in writes.iter().flat_map(|w| w.args.iter()) {
+    result.map_err(Into::into)
+}
+
+fn bound(
+    sql: &str,
+    args: &[Arg],
+) -> sqlx::query::Query<'static, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()));
+    for a in args {
         q = match a.clone() {
             Arg::Text(v) => q.bind(v),
             Arg::Int(v) => q.bind(v),
@@ -109,15 +140,7 @@ async fn execute(pool: &SqlitePool, writes: &[&Write]) -> Result<()> {
             Arg::Date(v) => q.bind(v),
         };
     }
-    let mut conn = pool.acquire().await?;
-    match q.execute(&mut *conn).await {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            // Whatever ran before the failure is undone; no transaction is left open.
-            let _ = sqlx::raw_sql("rollback").execute(&mut *conn).await;
-            Err(e.into())
-        }
-    }
+    q
 }
 
 #[cfg(test)]
