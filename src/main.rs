@@ -90,9 +90,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Tick { now, dry_run } => {
             let app = App::production(&config, "tick", !dry_run).await?;
             let now = now.unwrap_or_else(|| app.scheduler.clock.now());
-            for line in app.scheduler.tick(now, dry_run).await? {
-                println!("{line}");
-            }
+            let print = |line: String| println!("{line}");
+            sideways::scheduler::tick_into(&app.scheduler, now, dry_run, &print).await?;
             Ok(())
         }
         Cmd::Console { user, tz, now } => {

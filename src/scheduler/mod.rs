@@ -77,9 +77,9 @@ impl Scheduler {
 /// retry (after a 429, say) is due before then. A pass in progress is finished first.
 pub async fn run(state: Scheduler, shutdown: CancellationToken) {
     loop {
-        match tick(&state, state.clock.now(), false).await {
-            Ok(lines) => lines.iter().for_each(|l| tracing::info!("{l}")),
-            Err(e) => tracing::error!(error = %e, "scheduler pass failed"),
+        let log = |l: String| tracing::info!("{l}");
+        if let Err(e) = tick_into(&state, state.clock.now(), false, &log).await {
+            tracing::error!(error = %e, "scheduler pass failed");
         }
         let wait = match state.store.next_retry_at().await {
             Ok(Some(at)) => (at - state.clock.now())
@@ -95,6 +95,9 @@ pub async fn run(state: Scheduler, shutdown: CancellationToken) {
     }
 }
 
+/// Where a pass reports each message it sent (or, in a dry run, would send).
+pub type Lines<'a> = &'a (dyn Fn(String) + Sync);
+
 /// One pass at `now`. Returns one line per message sent (or, with `dry_run`, that would be
 /// sent; a dry run writes nothing).
 pub async fn tick(
@@ -102,22 +105,48 @@ pub async fn tick(
     now: DateTime<Utc>,
     dry_run: bool,
 ) -> Result<Vec<String>, StoreError> {
+    let lines = Mutex::new(Vec::new());
+    let sink = |l: String| {
+        if let Ok(mut v) = lines.lock() {
+            v.push(l);
+        }
+    };
+    tick_into(state, now, dry_run, &sink).await?;
+    Ok(lines.into_inner().unwrap_or_default())
+}
+
+/// One pass at `now`, handing each line to `lines` as it happens (memory stays flat however
+/// many messages a pass sends).
+pub async fn tick_into(
+    state: &Scheduler,
+    now: DateTime<Utc>,
+    dry_run: bool,
+    lines: Lines<'_>,
+) -> Result<(), StoreError> {
     // Jobs stream from planning to sending through a bounded channel: the first DM leaves
     // while later owners are still being planned, and memory stays flat however much is due.
     let (jobs, queued) = mpsc::channel::<Job>(QUEUE);
     let paused: Mutex<HashMap<TeamId, DateTime<Utc>>> = Mutex::default();
-    let sending = ReceiverStream::new(queued)
-        .map(|job| deliver(state, job, now, &paused))
-        .buffer_unordered(CONCURRENCY)
-        .collect::<Vec<_>>();
-    let (planned, sent) = tokio::join!(plan_pass(state, now, dry_run, jobs), sending);
-    let mut lines = planned?;
-    for r in sent {
-        if let Some(l) = r? {
-            lines.push(l);
+    let sending = async {
+        let mut sent = ReceiverStream::new(queued)
+            .map(|job| deliver(state, job, now, &paused))
+            .buffer_unordered(CONCURRENCY);
+        let mut result = Ok(());
+        while let Some(r) = sent.next().await {
+            match r {
+                Ok(Some(l)) => lines(l),
+                Ok(None) => {}
+                Err(e) => {
+                    if result.is_ok() {
+                        result = Err(e);
+                    }
+                }
+            }
         }
-    }
-    Ok(lines)
+        result
+    };
+    let (planned, sent) = tokio::join!(plan_pass(state, now, dry_run, jobs, lines), sending);
+    planned.and(sent)
 }
 
 /// Plans the pass and hands each claimed message to `jobs` as soon as it is recorded. Returns
@@ -127,9 +156,9 @@ async fn plan_pass(
     now: DateTime<Utc>,
     dry_run: bool,
     jobs: mpsc::Sender<Job>,
-) -> Result<Vec<String>, StoreError> {
+    lines: Lines<'_>,
+) -> Result<(), StoreError> {
     let store = &state.store;
-    let mut lines = Vec::new();
     // Leased retries move past `now`, so each query sees the next ones.
     loop {
         if dry_run {
@@ -221,7 +250,7 @@ async fn plan_pass(
             &[update],
             dry_run,
             now,
-            &mut lines,
+            lines,
         )
         .await?
         {
@@ -230,8 +259,8 @@ async fn plan_pass(
             store.set_headsup_stages(&owner, &[update]).await?;
         }
     }
-    meetings(state, now, dry_run, &jobs, &mut lines).await?;
-    stale_contexts(state, now, dry_run, &jobs, &mut lines).await?;
+    meetings(state, now, dry_run, &jobs, lines).await?;
+    stale_contexts(state, now, dry_run, &jobs, lines).await?;
     daily_owners.sort();
     daily_owners.dedup();
     // A dry run moves nothing, so it pages through due owners by id instead.
@@ -253,14 +282,14 @@ async fn plan_pass(
         if owners.is_empty() {
             break;
         }
-        plan_batch(state, &owners, now, dry_run, &jobs, &mut lines).await?;
+        plan_batch(state, &owners, now, dry_run, &jobs, lines).await?;
         if dry_run && after.is_none() {
             break;
         }
         // Otherwise every planned owner's due peers moved past `now`, so the next query sees
         // new rows.
     }
-    Ok(lines)
+    Ok(())
 }
 
 /// One owner's bundled nudge, planned and waiting to be claimed.
@@ -282,7 +311,7 @@ async fn plan_batch(
     now: DateTime<Utc>,
     dry_run: bool,
     jobs: &mpsc::Sender<Job>,
-    lines: &mut Vec<String>,
+    lines: Lines<'_>,
 ) -> Result<(), StoreError> {
     let store = &state.store;
     let mut batch = store.due_batch(owners).await?;
@@ -407,7 +436,7 @@ async fn meetings(
     now: DateTime<Utc>,
     dry_run: bool,
     jobs: &mpsc::Sender<Job>,
-    lines: &mut Vec<String>,
+    lines: Lines<'_>,
 ) -> Result<(), StoreError> {
     let store = &state.store;
     for m in store.meetings_due(now, BATCH).await? {
@@ -497,7 +526,7 @@ async fn stale_contexts(
     now: DateTime<Utc>,
     dry_run: bool,
     jobs: &mpsc::Sender<Job>,
-    lines: &mut Vec<String>,
+    lines: Lines<'_>,
 ) -> Result<(), StoreError> {
     let store = &state.store;
     for (owner, set_at) in store.contexts_to_refresh(now, BATCH).await? {
@@ -547,12 +576,12 @@ async fn record(
     headsups: &[crate::store::HeadsupUpdate],
     dry_run: bool,
     now: DateTime<Utc>,
-    lines: &mut Vec<String>,
+    lines: Lines<'_>,
 ) -> Result<Option<Job>, StoreError> {
     let store = &state.store;
     if dry_run {
         if !store.delivery_recorded(owner, notice.kind(), key).await? {
-            lines.push(line(now, owner, &notice, "would send"));
+            lines(line(now, owner, &notice, "would send"));
         }
         return Ok(None);
     }

@@ -101,17 +101,21 @@ impl Store {
         now: DateTime<Utc>,
         sent: Option<&crate::domain::MessageRef>,
     ) -> Result<()> {
-        sqlx::query(
-            "update delivery set status = 'sent', sent_at = ?, last_error = null, channel_id = ?, message_ts = ? \
-             where delivery_id = ?",
-        )
-            .bind(instant(now))
-            .bind(sent.map(|s| s.channel.as_str()))
-            .bind(sent.map(|s| s.ts.as_str()))
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        use super::writer::{Arg, Write};
+        // Through the writer: many sends of a pass share one commit.
+        self.writer
+            .write(Write {
+                sql: "update delivery set status = 'sent', sent_at = ?, last_error = null, \
+                      channel_id = ?, message_ts = ? where delivery_id = ?;"
+                    .into(),
+                args: vec![
+                    Arg::Time(instant(now)),
+                    Arg::Text(sent.map(|s| s.channel.clone())),
+                    Arg::Text(sent.map(|s| s.ts.clone())),
+                    Arg::Int(id),
+                ],
+            })
+            .await
     }
 
     /// Gives the lease back; the message is tried again from `next_at`.
