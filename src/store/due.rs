@@ -287,6 +287,22 @@ mod tests {
         assert!(s.due_batch(&[]).await.unwrap().peers.is_empty());
     }
 
+    /// Single-peer lookups, batched or alone, return the row as stored (reason decrypted) and
+    /// nothing for a peer on someone else's map.
+    #[tokio::test]
+    async fn looking_up_peers_concurrently_returns_each_its_own_row() {
+        let (_dir, s) = store().await;
+        let now = at("2026-11-20T10:00:00Z");
+        let (a, b) = (owner_of("T1", "UA"), owner_of("T1", "UB"));
+        s.add_peer(&a, &peer("U1"), now, now).await.unwrap();
+        s.add_peer(&b, &peer("U2"), now, now).await.unwrap();
+        let (u1, u2) = (UserId::parse("U1").unwrap(), UserId::parse("U2").unwrap());
+        let (x, y, z) = tokio::join!(s.peer(&a, &u1), s.peer(&b, &u2), s.peer(&a, &u2));
+        assert_eq!(x.unwrap(), Some(peer("U1")));
+        assert_eq!(y.unwrap(), Some(peer("U2")));
+        assert_eq!(z.unwrap(), None, "U2 is on UB's map, not UA's");
+    }
+
     /// Signals read in bulk: drifting after two status syncs in a row, the last offer open.
     #[tokio::test]
     async fn signals_for_a_batch_match_the_last_two_checkins_of_each_peer() {
