@@ -1,0 +1,157 @@
+//! The day's check-in nudges: owners with a peer whose nudge time has come, read a batch at a
+//! time with one query per kind of row, planned with the pure [`plan_owner`], claimed in one
+//! transaction per batch and queued, so sending starts while later batches are planned.
+
+use super::super::plan::{OwnerPlan, plan_owner};
+use super::super::{BATCH, Job, LEASE, MAX_ROUNDS, Pass};
+use crate::domain::{Owner, UserId};
+use crate::outbound::Notice;
+use crate::store::{DeliveryClaim, HeadsupUpdate, StoreError};
+use chrono::{DateTime, Utc};
+
+/// `daily_owners`: owners whose 3-day heads-up reminder rides in today's DM.
+pub(in crate::scheduler) async fn run(
+    p: &Pass<'_>,
+    mut daily_owners: Vec<Owner>,
+) -> Result<(), StoreError> {
+    let (store, now, dry_run) = (&p.s.store, p.now, p.dry_run);
+    daily_owners.sort();
+    daily_owners.dedup();
+    // A dry run moves nothing, so it pages through due owners by id instead.
+    let mut after: Option<Owner> = None;
+    for _ in 0..MAX_ROUNDS {
+        let mut owners = if dry_run {
+            store.owners_due_after(now, after.as_ref(), BATCH).await?
+        } else {
+            store.owners_due(now, BATCH).await?
+        };
+        if dry_run {
+            after = owners.iter().max().cloned();
+        }
+        if !daily_owners.is_empty() {
+            owners.append(&mut daily_owners);
+            owners.sort();
+            owners.dedup();
+        }
+        if owners.is_empty() {
+            break;
+        }
+        plan_batch(p, &owners).await?;
+        if dry_run && after.is_none() {
+            break;
+        }
+        // Otherwise every planned owner's due peers moved past `now`, so the next query sees
+        // new rows.
+    }
+    Ok(())
+}
+
+/// One owner's bundled nudge, planned and waiting to be claimed.
+struct PlannedNudge {
+    owner: Owner,
+    notice: Box<Notice>,
+    key: String,
+    after_send: Vec<(UserId, DateTime<Utc>)>,
+    if_already_sent: Vec<(UserId, DateTime<Utc>)>,
+    headsups_after_send: Vec<HeadsupUpdate>,
+    headsups_if_already_sent: Vec<HeadsupUpdate>,
+}
+
+/// Gathers a batch of due owners (one query per kind of row), plans each with the pure
+/// [`plan::plan_owner`], records the batch's nudges in one transaction and queues them.
+async fn plan_batch(p: &Pass<'_>, owners: &[Owner]) -> Result<(), StoreError> {
+    let (store, now, dry_run) = (&p.s.store, p.now, p.dry_run);
+    let mut batch = store.due_batch(owners).await?;
+    let mut waits = Vec::new();
+    let mut nudges = Vec::new();
+    for owner in owners {
+        let profile = match batch.profiles.remove(owner) {
+            Some(p) => p,
+            None => store.ensure_profile(owner, now).await?,
+        };
+        let peers = batch.peers.remove(owner).unwrap_or_default();
+        let headsups = if batch.with_headsups.contains(owner) {
+            store.open_headsups(owner).await?
+        } else {
+            Vec::new()
+        };
+        match plan_owner(&peers, &headsups, &profile.prefs(), now) {
+            OwnerPlan::Wait { nudges } => waits.push((owner.clone(), nudges)),
+            OwnerPlan::Nudge {
+                notice,
+                key,
+                after_send,
+                if_already_sent,
+                headsups_after_send,
+                headsups_if_already_sent,
+            } => nudges.push(PlannedNudge {
+                owner: owner.clone(),
+                notice,
+                key,
+                after_send,
+                if_already_sent,
+                headsups_after_send,
+                headsups_if_already_sent,
+            }),
+        }
+    }
+    if !dry_run {
+        store.set_nudges_many(&waits).await?;
+    }
+    let nudged: Vec<Owner> = nudges.iter().map(|n| n.owner.clone()).collect();
+    let mut signals = store.signals_for(&nudged).await?;
+    for n in nudges.iter_mut() {
+        if let Notice::CheckinNudge { items, .. } = n.notice.as_mut() {
+            let mut mine = signals.remove(&n.owner).unwrap_or_default();
+            for item in items.iter_mut() {
+                item.signals = mine.remove(&item.peer).unwrap_or_default();
+            }
+        }
+    }
+    if dry_run {
+        for n in nudges {
+            p.record(&n.owner, *n.notice, &n.key, &[], &[]).await?;
+        }
+        return Ok(());
+    }
+    let payloads = nudges
+        .iter()
+        .map(|n| serde_json::to_string(&*n.notice))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let claims: Vec<DeliveryClaim> = nudges
+        .iter()
+        .zip(&payloads)
+        .map(|(n, payload)| DeliveryClaim {
+            owner: &n.owner,
+            kind: n.notice.kind(),
+            key: &n.key,
+            payload,
+            nudges: &n.after_send,
+            headsups: &n.headsups_after_send,
+        })
+        .collect();
+    let ids = store.claim_deliveries(&claims, now, now + LEASE).await?;
+    drop(claims);
+    for (n, id) in nudges.into_iter().zip(ids) {
+        match id {
+            Some(id) => {
+                let job = Job {
+                    id,
+                    owner: n.owner,
+                    notice: *n.notice,
+                    attempts: 1,
+                };
+                p.queue(job).await;
+            }
+            // Today's nudge had already gone out (the one-a-day rule).
+            None => {
+                store.set_nudges(&n.owner, &n.if_already_sent).await?;
+                store
+                    .set_headsup_stages(&n.owner, &n.headsups_if_already_sent)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
