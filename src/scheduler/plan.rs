@@ -16,18 +16,23 @@ pub enum OwnerPlan {
     Wait {
         nudges: Vec<(UserId, DateTime<Utc>)>,
     },
-    /// Send today's bundled nudge (unique per owner and local day `key`).
-    Nudge {
-        notice: Box<Notice>,
-        key: String,
-        /// Nudge times once this nudge is recorded.
-        after_send: Vec<(UserId, DateTime<Utc>)>,
-        /// Nudge times if today's nudge had already gone out (the one-a-day rule).
-        if_already_sent: Vec<(UserId, DateTime<Utc>)>,
-        /// Heads-up stages once this nudge is recorded, and if today's had already gone out.
-        headsups_after_send: Vec<HeadsupUpdate>,
-        headsups_if_already_sent: Vec<HeadsupUpdate>,
-    },
+    /// Send today's bundled nudge.
+    Nudge(NudgePlan),
+}
+
+/// Today's bundled nudge for one owner (unique per owner and local day `key`), with what moves
+/// once it is recorded and what moves if it had already gone out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NudgePlan {
+    pub notice: Box<Notice>,
+    pub key: String,
+    /// Nudge times once this nudge is recorded.
+    pub after_send: Vec<(UserId, DateTime<Utc>)>,
+    /// Nudge times if today's nudge had already gone out (the one-a-day rule).
+    pub if_already_sent: Vec<(UserId, DateTime<Utc>)>,
+    /// Heads-up stages once this nudge is recorded, and if today's had already gone out.
+    pub headsups_after_send: Vec<HeadsupUpdate>,
+    pub headsups_if_already_sent: Vec<HeadsupUpdate>,
 }
 
 /// `peers` are all the owner's peers with their stored nudge times; `headsups` their open
@@ -118,7 +123,7 @@ pub fn plan_owner(
             }
         })
         .collect();
-    OwnerPlan::Nudge {
+    OwnerPlan::Nudge(NudgePlan {
         notice: Box::new(Notice::CheckinNudge {
             day: today,
             items,
@@ -129,7 +134,7 @@ pub fn plan_owner(
         if_already_sent,
         headsups_after_send,
         headsups_if_already_sent,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -169,12 +174,12 @@ mod tests {
             (peer("U3", "2026-11-02"), utc("2026-11-26T09:00:00Z")), // overdue, nudged before
             (peer("U4", "2026-11-20"), utc("2026-11-27T09:00:00Z")), // not due
         ];
-        let OwnerPlan::Nudge {
+        let OwnerPlan::Nudge(NudgePlan {
             notice,
             key,
             after_send,
             ..
-        } = plan_owner(&peers, &[], &london(), now)
+        }) = plan_owner(&peers, &[], &london(), now)
         else {
             panic!("expected a nudge")
         };

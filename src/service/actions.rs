@@ -54,20 +54,13 @@ pub enum Action {
         message: Option<MessageRef>,
         response_url: Option<String>,
     },
-    /// The check-in form, submitted (`view_id` makes a resubmission count once).
-    SubmitCheckin {
+    /// A form about `peer`, submitted (`view_id` makes a resubmission count once; `from` is
+    /// the message it was opened from).
+    Submit {
         view_id: String,
         peer: UserId,
         from: Option<MessageRef>,
-        form: CheckinForm,
-    },
-    /// The snooze form: `days` is 3, 7 or 14 when one was picked.
-    SubmitSnooze {
-        view_id: String,
-        peer: UserId,
-        from: Option<MessageRef>,
-        days: Option<u32>,
-        reason: Option<String>,
+        answers: Answers,
     },
     /// A control Sideways cannot act on (unknown, stale or forged).
     Stale { response_url: Option<String> },
@@ -127,38 +120,14 @@ impl Services {
                 }
                 Outcome::Done
             }
-            Action::SubmitCheckin {
+            Action::Submit {
                 view_id,
                 peer,
                 from,
-                form,
+                answers,
             } => {
-                self.submit(
-                    &team,
-                    &user,
-                    &view_id,
-                    &peer,
-                    from,
-                    Submission::Checkin(form),
-                )
-                .await
-            }
-            Action::SubmitSnooze {
-                view_id,
-                peer,
-                from,
-                days,
-                reason,
-            } => {
-                self.submit(
-                    &team,
-                    &user,
-                    &view_id,
-                    &peer,
-                    from,
-                    Submission::Snooze(days, reason),
-                )
-                .await
+                self.submit(&team, &user, &view_id, &peer, from, answers)
+                    .await
             }
             Action::Stale { response_url } => {
                 self.tell(&team, response_url, STALE.into());
@@ -361,17 +330,17 @@ impl Services {
         view_id: &str,
         peer: &UserId,
         from: Option<MessageRef>,
-        submission: Submission,
+        answers: Answers,
     ) -> Outcome {
-        let first_block = submission.first_block();
+        let first_block = answers.first_block();
         let now = self.clock.now();
         let actor = match self.actor(team, user, now).await {
             Ok(a) => a,
             Err(e) => return Outcome::FormErrors(vec![(first_block, e.reply())]),
         };
         let ctx = actor.ctx(self, now);
-        let (todo, label) = match submission {
-            Submission::Checkin(form) => match form.entry(ctx.today()) {
+        let (todo, label) = match answers {
+            Answers::Checkin(form) => match form.entry(ctx.today()) {
                 Ok(entry) => {
                     let label = if entry.coffee {
                         "Coffee logged"
@@ -382,7 +351,7 @@ impl Services {
                 }
                 Err(problems) => return Outcome::FormErrors(problems),
             },
-            Submission::Snooze(days, reason) => match days.filter(|d| [3, 7, 14].contains(d)) {
+            Answers::Snooze { days, reason } => match days.filter(|d| [3, 7, 14].contains(d)) {
                 Some(days) => (Err((days, reason)), "Snoozed"),
                 None => {
                     return Outcome::FormErrors(vec![(
@@ -482,17 +451,23 @@ impl Services {
     }
 }
 
-enum Submission {
+/// A form's answers, as typed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answers {
     Checkin(CheckinForm),
-    Snooze(Option<u32>, Option<String>),
+    /// `days` is 3, 7 or 14 when one was picked.
+    Snooze {
+        days: Option<u32>,
+        reason: Option<String>,
+    },
 }
 
-impl Submission {
+impl Answers {
     /// The block an error with no better place is shown on.
     fn first_block(&self) -> &'static str {
         match self {
-            Submission::Checkin(_) => "notes",
-            Submission::Snooze(..) => "length",
+            Answers::Checkin(_) => "notes",
+            Answers::Snooze { .. } => "length",
         }
     }
 }

@@ -10,7 +10,7 @@ mod actions;
 mod actor;
 mod home;
 
-pub use actions::{Action, ButtonAction, Event, Outcome, Request};
+pub use actions::{Action, Answers, ButtonAction, Event, Outcome, Request};
 pub use actor::Actor;
 
 use crate::clock::Clock;

@@ -7,7 +7,7 @@ use super::blocks::{FormMeta, action};
 use crate::commands::checkin::CheckinForm;
 use crate::domain::{TeamId, UserId};
 use crate::outbound::MessageRef;
-use crate::service::{Action, ButtonAction, Event, Request};
+use crate::service::{Action, Answers, ButtonAction, Event, Request};
 use chrono::NaiveDate;
 use serde_json::Value;
 
@@ -169,17 +169,9 @@ pub fn interaction(v: &Value) -> Option<Parsed> {
             let view_id = str_at(v, "/view/id").unwrap_or_default().to_string();
             let empty = Value::Object(Default::default());
             let values = v.pointer("/view/state/values").unwrap_or(&empty);
-            let action = match callback {
-                action::CHECKIN_FORM => Action::SubmitCheckin {
-                    view_id,
-                    peer: meta.peer,
-                    from: meta.from,
-                    form: checkin_form(values),
-                },
-                action::SNOOZE_FORM => Action::SubmitSnooze {
-                    view_id,
-                    peer: meta.peer,
-                    from: meta.from,
+            let answers = match callback {
+                action::CHECKIN_FORM => Answers::Checkin(checkin_form(values)),
+                action::SNOOZE_FORM => Answers::Snooze {
                     days: values
                         .pointer("/length/value/selected_option/value")
                         .and_then(Value::as_str)
@@ -187,6 +179,12 @@ pub fn interaction(v: &Value) -> Option<Parsed> {
                     reason: text_value(values, "reason"),
                 },
                 _ => return Some(stale()),
+            };
+            let action = Action::Submit {
+                view_id,
+                peer: meta.peer,
+                from: meta.from,
+                answers,
             };
             Parsed::Act(Box::new(Request { team, user, action }))
         }

@@ -2,10 +2,11 @@
 //! row (profiles, peers, heads-up presence, check-in signals) and one transaction for the
 //! batch's claims and moved nudge times, whatever the number of owners in it.
 
+use super::peers::{OWNED_PEER_COLUMNS, OwnedPeerRow};
 use super::profiles::{PROFILE_COLUMNS, ProfileRow, profile_from_row};
 use super::{DeliveryClaim, Profile, Result, Store, StoreError, instant, peers::set_nudges};
 use crate::domain::{CheckinSignals, Owner, Peer, TeamId, UserId};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
 
 /// The rows a batch of due owners is planned from.
@@ -17,18 +18,6 @@ pub struct DueBatch {
     /// Owners who have heads-ups in play (only theirs are read one by one).
     pub with_headsups: HashSet<Owner>,
 }
-
-type BatchPeerRow = (
-    String,
-    String,
-    String,
-    Option<Vec<u8>>,
-    String,
-    NaiveDate,
-    Option<NaiveDate>,
-    Option<NaiveDate>,
-    DateTime<Utc>,
-);
 
 type OwnerProfileRow = (
     String,
@@ -92,18 +81,17 @@ impl Store {
                 .profiles
                 .insert(owner(&t, &u)?, profile_from_row(row)?);
         }
-        let rows: Vec<BatchPeerRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "select p.team_id, p.owner_id, p.peer_id, p.reason_enc, p.cadence, p.added_on, \
-             p.last_contact_on, p.snoozed_until, p.nudge_at from {OWNERS} \
+        let rows: Vec<OwnedPeerRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "select {OWNED_PEER_COLUMNS} from {OWNERS} \
              join peer p on p.team_id = {TEAM_OF} and p.owner_id = {USER_OF} \
              order by p.team_id, p.owner_id, p.peer_id"
         )))
         .bind(&json)
         .fetch_all(&self.pool)
         .await?;
-        for (t, u, peer, reason, cadence, added, last, snoozed, at) in rows {
-            let p = self.peer_from_row((peer, reason, cadence, added, last, snoozed))?;
-            batch.peers.entry(owner(&t, &u)?).or_default().push((p, at));
+        for row in rows {
+            let (o, p, at) = self.owned_peer_from_row(row)?;
+            batch.peers.entry(o).or_default().push((p, at));
         }
         let rows: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "select distinct h.team_id, h.owner_id from {OWNERS} \
@@ -223,18 +211,8 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::Cipher;
     use crate::domain::{Cadence, CheckinEntry};
-
-    async fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let key = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
-        let store = Store::connect(&url, Cipher::from_key_text(key).unwrap())
-            .await
-            .unwrap();
-        (dir, store)
-    }
+    use crate::store::test_store as store;
 
     fn owner_of(team: &str, user: &str) -> Owner {
         Owner::new(TeamId::parse(team).unwrap(), UserId::parse(user).unwrap())
@@ -280,7 +258,9 @@ mod tests {
         assert_eq!(batch.profiles.len(), 2);
         assert!(!batch.profiles.contains_key(&other));
         for o in [&a, &b] {
-            assert_eq!(batch.peers[o], s.peers_with_nudges(o).await.unwrap());
+            let (peers, times): (Vec<Peer>, Vec<_>) = batch.peers[o].iter().cloned().unzip();
+            assert_eq!(peers, s.peers_of(o).await.unwrap());
+            assert!(times.iter().all(|t| *t == now));
             assert_eq!(batch.profiles[o], s.profile(o).await.unwrap().unwrap());
         }
         assert!(batch.with_headsups.is_empty());
@@ -330,10 +310,11 @@ mod tests {
         assert!(u1.drifting);
         assert_eq!(u1.open_offer.as_deref(), Some("intro to SRE"));
         assert!(!all[&a].contains_key(&UserId::parse("U2").unwrap()));
+        let other = owner_of("T1", "UZ");
         assert_eq!(
             all[&a],
-            s.checkin_signals_of(&a, None).await.unwrap(),
-            "the per-owner read agrees"
+            s.signals_for(&[a.clone(), other]).await.unwrap()[&a],
+            "the same whichever owners share the batch"
         );
     }
 

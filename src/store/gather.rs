@@ -25,7 +25,11 @@ impl Store {
             prefs,
             peers: self.peers_of(owner).await?,
             heard_first: self.heard_first_record(owner).await?,
-            signals: self.checkin_signals_of(owner, None).await?,
+            signals: self
+                .signals_for(std::slice::from_ref(owner))
+                .await?
+                .remove(owner)
+                .unwrap_or_default(),
             headsups: self.open_headsups(owner).await?,
         })
     }

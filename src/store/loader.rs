@@ -3,70 +3,34 @@
 //! (`json_each` over the keys) — one call to SQLite's worker thread for many requests under
 //! load, and still one for a request alone.
 
+use super::peers::{OWNED_PEER_COLUMNS, OwnedPeerRow, PeerRow};
 use super::{Result, StoreError};
 use crate::domain::{Owner, UserId};
-use chrono::NaiveDate;
 use sqlx::SqlitePool;
 use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
 
 const MAX_BATCH: usize = 128;
-const QUEUE: usize = 1024;
-
-/// A peer row as stored (decrypted by the store).
-pub(super) type RawPeer = (
-    String,
-    Option<Vec<u8>>,
-    String,
-    NaiveDate,
-    Option<NaiveDate>,
-    Option<NaiveDate>,
-);
 
 type Key = (String, String, String);
-type Answer = oneshot::Sender<std::result::Result<Option<RawPeer>, String>>;
+type Answer = oneshot::Sender<std::result::Result<Option<PeerRow>, String>>;
 
 #[derive(Clone, Debug)]
 pub(super) struct PeerLoader {
     queue: mpsc::Sender<(Key, Answer)>,
 }
 
-const LOOKUP: &str = "select json_extract(k.value, '$[0]'), json_extract(k.value, '$[1]'), \
-     p.peer_id, p.reason_enc, p.cadence, p.added_on, p.last_contact_on, p.snoozed_until \
-     from json_each(?) k join peer p on p.team_id = json_extract(k.value, '$[0]') \
-     and p.owner_id = json_extract(k.value, '$[1]') and p.peer_id = json_extract(k.value, '$[2]')";
-
-type LookupRow = (
-    String,
-    String,
-    String,
-    Option<Vec<u8>>,
-    String,
-    NaiveDate,
-    Option<NaiveDate>,
-    Option<NaiveDate>,
-);
-
 impl PeerLoader {
     pub(super) fn spawn(pool: SqlitePool) -> PeerLoader {
-        let (queue, mut jobs) = mpsc::channel::<(Key, Answer)>(QUEUE);
-        tokio::spawn(async move {
-            while let Some(first) = jobs.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < MAX_BATCH {
-                    match jobs.try_recv() {
-                        Ok(j) => batch.push(j),
-                        Err(_) => break,
-                    }
-                }
-                answer(&pool, batch).await;
-            }
+        let queue = super::batch::spawn_batcher(MAX_BATCH, move |batch| {
+            let pool = pool.clone();
+            async move { answer(&pool, batch).await }
         });
         PeerLoader { queue }
     }
 
     /// The stored row of `peer` on `owner`'s map, if any.
-    pub(super) async fn load(&self, owner: &Owner, peer: &UserId) -> Result<Option<RawPeer>> {
+    pub(super) async fn load(&self, owner: &Owner, peer: &UserId) -> Result<Option<PeerRow>> {
         let key = (
             owner.team.as_str().to_string(),
             owner.user.as_str().to_string(),
@@ -86,19 +50,24 @@ async fn answer(pool: &SqlitePool, batch: Vec<(Key, Answer)>) {
         .iter()
         .map(|((t, o, p), _)| [t.as_str(), o.as_str(), p.as_str()])
         .collect();
-    let rows: std::result::Result<Vec<LookupRow>, String> = match serde_json::to_string(&keys) {
-        Ok(json) => sqlx::query_as(LOOKUP)
-            .bind(json)
-            .fetch_all(pool)
-            .await
-            .map_err(|e| e.to_string()),
+    let rows: std::result::Result<Vec<OwnedPeerRow>, String> = match serde_json::to_string(&keys) {
+        Ok(json) => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "select {OWNED_PEER_COLUMNS} from json_each(?) k join peer p \
+             on p.team_id = json_extract(k.value, '$[0]') \
+             and p.owner_id = json_extract(k.value, '$[1]') \
+             and p.peer_id = json_extract(k.value, '$[2]')"
+        )))
+        .bind(json)
+        .fetch_all(pool)
+        .await
+        .map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     };
     match rows {
         Ok(rows) => {
-            let mut found: HashMap<Key, RawPeer> = rows
+            let mut found: HashMap<Key, PeerRow> = rows
                 .into_iter()
-                .map(|(t, o, p, r, c, a, l, s)| ((t, o, p.clone()), (p, r, c, a, l, s)))
+                .map(|(t, o, p, r, c, a, l, s, _)| ((t, o, p.clone()), (p, r, c, a, l, s)))
                 .collect();
             for (key, tx) in batch {
                 let _ = tx.send(Ok(found.remove(&key)));

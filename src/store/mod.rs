@@ -5,6 +5,7 @@
 //! sees ciphertext and nothing below it sees plain text. Every query is scoped by `team_id`, and
 //! private rows by owner. The SQL avoids SQLite-only constructs where a portable form exists.
 
+mod batch;
 mod deliveries;
 mod due;
 mod gather;
@@ -110,4 +111,16 @@ impl Store {
             .transpose()
             .map_err(Into::into)
     }
+}
+
+/// A store on a fresh SQLite file, for the store's own tests (the file lives as long as the
+/// returned directory).
+#[cfg(test)]
+pub(crate) async fn test_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let key = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+    let cipher = Cipher::from_key_text(key).expect("key");
+    let store = Store::connect(&url, cipher).await.expect("store");
+    (dir, store)
 }

@@ -1,12 +1,12 @@
 //! Peer maps and the check-ins logged against them.
 
 use super::{Result, Store, StoreError, instant};
-use crate::domain::{Cadence, CheckinEntry, CheckinSignals, Owner, Peer, TeamId, UserId};
+use crate::domain::{Cadence, CheckinEntry, Owner, Peer, TeamId, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Sqlite, Transaction};
-use std::collections::HashMap;
 
-type PeerRow = (
+/// A peer as stored: `PEER_COLUMNS`.
+pub(super) type PeerRow = (
     String,
     Option<Vec<u8>>,
     String,
@@ -14,7 +14,10 @@ type PeerRow = (
     Option<NaiveDate>,
     Option<NaiveDate>,
 );
-type PeerNudgeRow = (
+/// A peer with its owner and nudge time: `OWNED_PEER_COLUMNS` (batched reads).
+pub(super) type OwnedPeerRow = (
+    String,
+    String,
     String,
     Option<Vec<u8>>,
     String,
@@ -23,6 +26,9 @@ type PeerNudgeRow = (
     Option<NaiveDate>,
     DateTime<Utc>,
 );
+/// `OwnedPeerRow`'s columns of a `peer p`.
+pub(super) const OWNED_PEER_COLUMNS: &str = "p.team_id, p.owner_id, p.peer_id, p.reason_enc, \
+     p.cadence, p.added_on, p.last_contact_on, p.snoozed_until, p.nudge_at";
 /// Reads only rows whose nudge time has come, through `peer_by_nudge_at` (tested below).
 const OWNERS_DUE: &str = "select team_id, owner_id, min(nudge_at) as first from \
      (select team_id, owner_id, nudge_at from peer where nudge_at <= ? order by nudge_at limit ?) due \
@@ -50,6 +56,20 @@ pub(super) async fn set_nudges(
 }
 
 impl Store {
+    /// `(owner, peer, nudge_at)` from a batched read's row.
+    pub(super) fn owned_peer_from_row(
+        &self,
+        r: OwnedPeerRow,
+    ) -> Result<(Owner, Peer, DateTime<Utc>)> {
+        let (team, user, peer, reason, cadence, added, last, snoozed, at) = r;
+        let owner = match (TeamId::parse(&team), UserId::parse(&user)) {
+            (Some(t), Some(u)) => Owner::new(t, u),
+            _ => return Err(StoreError::Corrupt("peer owner ids".into())),
+        };
+        let p = self.peer_from_row((peer, reason, cadence, added, last, snoozed))?;
+        Ok((owner, p, at))
+    }
+
     pub(super) fn peer_from_row(&self, r: PeerRow) -> Result<Peer> {
         let (peer_id, reason, cadence, added_on, last_contact, snoozed_until) = r;
         Ok(Peer {
@@ -213,55 +233,6 @@ impl Store {
         Ok(())
     }
 
-    /// For every peer of `owner` (or only those in `only`): whether the last two check-ins
-    /// turned into status syncs, and the offer made at the last one. One query for all peers.
-    pub async fn checkin_signals_of(
-        &self,
-        owner: &Owner,
-        only: Option<&[UserId]>,
-    ) -> Result<HashMap<UserId, CheckinSignals>> {
-        let rows: Vec<(String, i64, Option<Vec<u8>>, i64)> = sqlx::query_as(
-            "select peer_id, status_sync, offer_enc, rn from (\
-               select peer_id, status_sync, offer_enc, row_number() over \
-                 (partition by peer_id order by held_on desc, checkin_id desc) as rn \
-               from checkin where team_id = ? and owner_id = ?) ranked \
-             where rn <= 2 order by peer_id, rn",
-        )
-        .bind(owner.team.as_str())
-        .bind(owner.user.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        // Per peer: the status-sync flags of the last two, and the sealed offer of the last.
-        type Last2 = (Vec<i64>, Option<Option<Vec<u8>>>);
-        let mut out: HashMap<UserId, Last2> = HashMap::new();
-        for (peer, sync, offer, rn) in rows {
-            let Some(peer) = UserId::parse(&peer) else {
-                return Err(StoreError::Corrupt("checkin peer id".into()));
-            };
-            if only.is_some_and(|o| !o.contains(&peer)) {
-                continue;
-            }
-            let e = out.entry(peer).or_default();
-            e.0.push(sync);
-            if rn == 1 {
-                e.1 = Some(offer);
-            }
-        }
-        out.into_iter()
-            .map(|(peer, (syncs, offer))| {
-                let drifting = syncs.len() == 2 && syncs.iter().all(|s| *s == 1);
-                let open_offer = self.open_opt(offer.flatten())?;
-                Ok((
-                    peer,
-                    CheckinSignals {
-                        drifting,
-                        open_offer,
-                    },
-                ))
-            })
-            .collect()
-    }
-
     /// Owners of the (at most `limit`) longest-waiting peers whose nudge time has come. Reads
     /// only due rows, through `peer_by_nudge_at`.
     pub async fn owners_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Owner>> {
@@ -313,36 +284,13 @@ pub(super) async fn update_peer_tx(
     Ok(())
 }
 
-impl Store {
-    /// The owner's peers with their stored nudge times, for the scheduler.
-    pub async fn peers_with_nudges(&self, owner: &Owner) -> Result<Vec<(Peer, DateTime<Utc>)>> {
-        let rows: Vec<PeerNudgeRow> =
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "select {PEER_COLUMNS}, nudge_at from peer where team_id = ? and owner_id = ? order by peer_id"
-            )))
-            .bind(owner.team.as_str())
-            .bind(owner.user.as_str())
-            .fetch_all(&self.pool)
-            .await?;
-        rows.into_iter()
-            .map(|(a, b, c, d, e, f, at)| Ok((self.peer_from_row((a, b, c, d, e, f))?, at)))
-            .collect()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::Cipher;
 
     #[tokio::test]
     async fn finding_due_owners_reads_the_nudge_index_not_the_whole_table() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let key = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
-        let store = Store::connect(&url, Cipher::from_key_text(key).unwrap())
-            .await
-            .unwrap();
+        let (_dir, store) = crate::store::test_store().await;
         let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "explain query plan {OWNERS_DUE}"
         )))

@@ -12,8 +12,6 @@ use tokio::sync::{mpsc, oneshot};
 
 /// Requests joined into one transaction at most.
 const MAX_BATCH: usize = 64;
-/// Requests waiting for the writer at most (callers wait when it is full).
-const QUEUE: usize = 1024;
 
 /// One bound value, owned so a request can wait in the queue.
 #[derive(Debug, Clone)]
@@ -45,18 +43,9 @@ pub(super) struct Writer {
 impl Writer {
     /// Starts the writer task on `pool`; it stops when the last handle is dropped.
     pub(super) fn spawn(pool: SqlitePool) -> Writer {
-        let (queue, mut jobs) = mpsc::channel::<Job>(QUEUE);
-        tokio::spawn(async move {
-            while let Some(first) = jobs.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < MAX_BATCH {
-                    match jobs.try_recv() {
-                        Ok(j) => batch.push(j),
-                        Err(_) => break,
-                    }
-                }
-                run(&pool, batch).await;
-            }
+        let queue = super::batch::spawn_batcher(MAX_BATCH, move |batch| {
+            let pool = pool.clone();
+            async move { run(&pool, batch).await }
         });
         Writer { queue }
     }
@@ -146,18 +135,12 @@ fn bound(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::Cipher;
 
     /// Concurrent writes share transactions, each caller hears about its own write only, and a
     /// failing write (here: a duplicate primary key) fails alone while its neighbours commit.
     #[tokio::test]
     async fn a_failing_write_fails_alone_and_the_rest_commit() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let key = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
-        let store = super::super::Store::connect(&url, Cipher::from_key_text(key).unwrap())
-            .await
-            .unwrap();
+        let (_dir, store) = crate::store::test_store().await;
         let insert = |user: &str| Write {
             sql: "insert into user_profile (team_id, user_id, created_at) values (?, ?, ?);\
                   insert into user_profile (team_id, user_id, created_at) values (?, ?, ?);"

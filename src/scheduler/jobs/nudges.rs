@@ -4,10 +4,9 @@
 
 use super::super::plan::{OwnerPlan, plan_owner};
 use super::super::{BATCH, Job, LEASE, MAX_ROUNDS, Pass};
-use crate::domain::{Owner, UserId};
+use crate::domain::Owner;
 use crate::outbound::Notice;
-use crate::store::{DeliveryClaim, HeadsupUpdate, StoreError};
-use chrono::{DateTime, Utc};
+use crate::store::{DeliveryClaim, StoreError};
 
 /// `daily_owners`: owners whose 3-day heads-up reminder rides in today's DM.
 pub(in crate::scheduler) async fn run(
@@ -46,17 +45,6 @@ pub(in crate::scheduler) async fn run(
     Ok(())
 }
 
-/// One owner's bundled nudge, planned and waiting to be claimed.
-struct PlannedNudge {
-    owner: Owner,
-    notice: Box<Notice>,
-    key: String,
-    after_send: Vec<(UserId, DateTime<Utc>)>,
-    if_already_sent: Vec<(UserId, DateTime<Utc>)>,
-    headsups_after_send: Vec<HeadsupUpdate>,
-    headsups_if_already_sent: Vec<HeadsupUpdate>,
-}
-
 /// Gathers a batch of due owners (one query per kind of row), plans each with the pure
 /// [`plan::plan_owner`], records the batch's nudges in one transaction and queues them.
 async fn plan_batch(p: &Pass<'_>, owners: &[Owner]) -> Result<(), StoreError> {
@@ -77,53 +65,38 @@ async fn plan_batch(p: &Pass<'_>, owners: &[Owner]) -> Result<(), StoreError> {
         };
         match plan_owner(&peers, &headsups, &profile.prefs(), now) {
             OwnerPlan::Wait { nudges } => waits.push((owner.clone(), nudges)),
-            OwnerPlan::Nudge {
-                notice,
-                key,
-                after_send,
-                if_already_sent,
-                headsups_after_send,
-                headsups_if_already_sent,
-            } => nudges.push(PlannedNudge {
-                owner: owner.clone(),
-                notice,
-                key,
-                after_send,
-                if_already_sent,
-                headsups_after_send,
-                headsups_if_already_sent,
-            }),
+            OwnerPlan::Nudge(plan) => nudges.push((owner.clone(), plan)),
         }
     }
     if !dry_run {
         store.set_nudges_many(&waits).await?;
     }
-    let nudged: Vec<Owner> = nudges.iter().map(|n| n.owner.clone()).collect();
+    let nudged: Vec<Owner> = nudges.iter().map(|(o, _)| o.clone()).collect();
     let mut signals = store.signals_for(&nudged).await?;
-    for n in nudges.iter_mut() {
+    for (owner, n) in nudges.iter_mut() {
         if let Notice::CheckinNudge { items, .. } = n.notice.as_mut() {
-            let mut mine = signals.remove(&n.owner).unwrap_or_default();
+            let mut mine = signals.remove(owner).unwrap_or_default();
             for item in items.iter_mut() {
                 item.signals = mine.remove(&item.peer).unwrap_or_default();
             }
         }
     }
     if dry_run {
-        for n in nudges {
-            p.record(&n.owner, *n.notice, &n.key, &[], &[]).await?;
+        for (owner, n) in nudges {
+            p.record(&owner, *n.notice, &n.key, &[], &[]).await?;
         }
         return Ok(());
     }
     let payloads = nudges
         .iter()
-        .map(|n| serde_json::to_string(&*n.notice))
+        .map(|(_, n)| serde_json::to_string(&*n.notice))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let claims: Vec<DeliveryClaim> = nudges
         .iter()
         .zip(&payloads)
-        .map(|(n, payload)| DeliveryClaim {
-            owner: &n.owner,
+        .map(|((owner, n), payload)| DeliveryClaim {
+            owner,
             kind: n.notice.kind(),
             key: &n.key,
             payload,
@@ -133,12 +106,12 @@ async fn plan_batch(p: &Pass<'_>, owners: &[Owner]) -> Result<(), StoreError> {
         .collect();
     let ids = store.claim_deliveries(&claims, now, now + LEASE).await?;
     drop(claims);
-    for (n, id) in nudges.into_iter().zip(ids) {
+    for ((owner, n), id) in nudges.into_iter().zip(ids) {
         match id {
             Some(id) => {
                 let job = Job {
                     id,
-                    owner: n.owner,
+                    owner,
                     notice: *n.notice,
                     attempts: 1,
                 };
@@ -146,9 +119,9 @@ async fn plan_batch(p: &Pass<'_>, owners: &[Owner]) -> Result<(), StoreError> {
             }
             // Today's nudge had already gone out (the one-a-day rule).
             None => {
-                store.set_nudges(&n.owner, &n.if_already_sent).await?;
+                store.set_nudges(&owner, &n.if_already_sent).await?;
                 store
-                    .set_headsup_stages(&n.owner, &n.headsups_if_already_sent)
+                    .set_headsup_stages(&owner, &n.headsups_if_already_sent)
                     .await?;
             }
         }
