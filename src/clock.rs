@@ -25,9 +25,4 @@ impl Clock {
             *t = Some(at);
         }
     }
-
-    /// Whether "now" is pinned (a pinned clock never sleeps towards a wall-clock moment).
-    pub fn is_frozen(&self) -> bool {
-        self.0.read().is_ok_and(|t| t.is_some())
-    }
 }

@@ -290,7 +290,9 @@ impl Services {
                         from: message.clone(),
                     },
                 };
-                let trigger = trigger?;
+                let Some(trigger) = trigger else {
+                    return Some(STALE.into());
+                };
                 // The message is marked done when the form is submitted.
                 return match self.open_form(team, &trigger, form).await {
                     Outcome::Reply(text) => Some(text),

@@ -74,10 +74,10 @@ impl Store {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<Option<i64>> {
-        let mut tx = self.pool.begin_with("begin immediate").await?;
-        let id = claim_tx(self, &mut tx, c, now, lease_until).await?;
-        tx.commit().await?;
-        Ok(id)
+        let mut ids = self
+            .claim_deliveries(std::slice::from_ref(c), now, lease_until)
+            .await?;
+        Ok(ids.pop().flatten())
     }
 
     pub async fn delivery_recorded(&self, owner: &Owner, kind: &str, key: &str) -> Result<bool> {
