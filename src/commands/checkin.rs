@@ -1,8 +1,10 @@
 //! `/peer checkin @user [coffee] [on <date>] [notes]`: log a contact; it restarts the clock.
 
-use super::args::{Args, bounded_text};
+use super::args::{Args, bounded_text, free_text};
 use super::{Ctx, Reply, fmt_day};
-use crate::domain::{CheckinEntry, DateSpec, UserId, parse_date_spec};
+use crate::domain::{
+    CheckinEntry, DATE_EXAMPLES, DateSpec, UserId, oldest_allowed, parse_date_spec,
+};
 use crate::error::{Result, UsageError};
 use crate::outbound::escape_mrkdwn;
 
@@ -33,16 +35,22 @@ pub(super) fn parse(args: &mut Args) -> Result<Checkin, UsageError> {
     let mut on = None;
     let words = args.peek_words(4);
     if words.first().is_some_and(|w| w.eq_ignore_ascii_case("on")) {
+        // After `on` comes a date: anything else is refused, never taken as the notes.
         match parse_date_spec(&words[1..]) {
             Ok(Some((spec, used))) => {
                 args.skip_words(1 + used);
                 on = Some(spec);
             }
-            // "on the roadmap…" is notes, not a date.
-            Ok(None) if words.len() > 1 => {}
             Ok(None) => {
+                let what = match words.get(1) {
+                    Some(_) => format!(
+                        "`on {}` is not a date I can read.",
+                        free_text(&words[1..].join(" "))
+                    ),
+                    None => "On which date?".to_string(),
+                };
                 return Err(UsageError::new(
-                    "On which date? e.g. `on yesterday` or `on 2026-11-03`.",
+                    format!("{what} Try {DATE_EXAMPLES}; notes go after the date."),
                     USAGE,
                 ));
             }
@@ -88,6 +96,16 @@ pub async fn log(ctx: &Ctx<'_>, who: &UserId, entry: &CheckinEntry) -> Result<Re
         return Err(UsageError::new(
             format!(
                 "{} is in the future: log a check-in once it has happened.",
+                fmt_day(entry.held_on, today)
+            ),
+            USAGE,
+        )
+        .into());
+    }
+    if entry.held_on < oldest_allowed(today) {
+        return Err(UsageError::new(
+            format!(
+                "{} is more than a year ago: log check-ins from the last twelve months.",
                 fmt_day(entry.held_on, today)
             ),
             USAGE,
@@ -150,10 +168,21 @@ mod tests {
     }
 
     #[test]
-    fn on_followed_by_words_is_notes() {
-        let c = p("<@U2> on the migration plan").unwrap();
-        assert_eq!(c.on, None);
-        assert_eq!(c.notes.as_deref(), Some("on the migration plan"));
+    fn after_on_comes_a_date_or_a_refusal_never_notes() {
+        let c = p("<@U2> on last friday great chat").unwrap();
+        assert_eq!(c.on, Some(DateSpec::LastWeekday(Weekday::Fri)));
+        assert_eq!(c.notes.as_deref(), Some("great chat"));
+        let c = p("<@U2> on Nov 20 roadmap").unwrap();
+        assert_eq!(c.on, Some(DateSpec::MonthDay(11, 20)));
+        assert_eq!(c.notes.as_deref(), Some("roadmap"));
+        for text in ["<@U2> on the migration plan", "<@U2> on lastfriday hi"] {
+            let e = p(text).unwrap_err();
+            assert!(
+                e.problem.contains("is not a date I can read"),
+                "{text}: {e:?}"
+            );
+            assert!(e.problem.contains("last friday"), "examples: {e:?}");
+        }
     }
 
     #[test]
@@ -164,7 +193,7 @@ mod tests {
                 .problem
                 .contains("not a date on the calendar")
         );
-        assert!(p("<@U2> on").unwrap_err().problem.contains("which date"));
+        assert!(p("<@U2> on").unwrap_err().problem.contains("On which date"));
         assert!(p("ana").unwrap_err().problem.contains("`ana`"));
         assert!(p("").is_err());
     }

@@ -91,7 +91,7 @@ fn not_a_time(rest: &str) -> UsageError {
     UsageError::new(
         format!(
             "`{}` is not a time I can read, nor the name of a leadership meeting: use e.g. `2026-12-03 10:00`, \
-             `tomorrow 9:30`, `mon 10:00`, `in 3 days` or a name from `/peer meeting list`.",
+             `tomorrow 9:30`, `mon 10:00`, `next friday 2pm`, `Dec 10 at 9:00`, `in 3 days` or a name from `/peer meeting list`.",
             free_text(rest)
         ),
         USAGE,

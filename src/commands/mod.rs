@@ -351,4 +351,27 @@ mod tests {
                 .contains("`please`")
         );
     }
+
+    proptest::proptest! {
+        /// No text typed after `/peer` makes the parser panic: it is a command or a refusal.
+        #[test]
+        fn any_text_parses_or_is_refused(s in "\\PC{0,80}") {
+            let _ = Command::parse(&s);
+        }
+
+        /// Text built from the grammar's own words and Slack's escapes, which reaches deeper
+        /// into each subcommand's parser than random text does.
+        #[test]
+        fn grammar_shaped_text_parses_or_is_refused(
+            words in proptest::collection::vec(
+                "(checkin|coffee|add|remove|snooze|until|on|told|late|headsup|before|cadence|every|\
+                  weeks?|quarterly|meeting|context|set|clear|settings|help|map|credit|last|next|\
+                  friday|nov|20|2026-11-20|2026/02/30|ago|days?|[0-9]{1,6}|<@U[A-Z0-9]{1,8}(\\|[a-zé.]{0,6})?>|\
+                  <#C[A-Z0-9]{1,5}>|é|&lt;|10:00|3pm|in|\\PC{0,6})",
+                0..8,
+            )
+        ) {
+            let _ = Command::parse(&words.join(" "));
+        }
+    }
 }

@@ -28,7 +28,7 @@ pub struct Snooze {
 
 pub(super) fn parse(args: &mut Args) -> Result<Snooze, UsageError> {
     let peer = args.mention(USAGE)?;
-    let words = args.peek_words(3);
+    let words = args.peek_words(4);
     let for_ = match words.as_slice() {
         [] => {
             return Err(UsageError::new(
@@ -43,7 +43,8 @@ pub(super) fn parse(args: &mut Args) -> Result<Snooze, UsageError> {
             }
             Ok(None) => {
                 return Err(UsageError::new(
-                    "Until when? e.g. `until 2026-12-01` or `until monday`.",
+                    "Until when? e.g. `until monday`, `until next friday`, `until Jan 10` \
+                     or `until 2027-01-10`.",
                     USAGE,
                 ));
             }

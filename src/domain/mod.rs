@@ -16,7 +16,7 @@ mod schedule;
 mod when;
 
 pub use cadence::Cadence;
-pub use dates::{DateError, DateSpec, parse_date_spec};
+pub use dates::{DATE_EXAMPLES, DateError, DateSpec, oldest_allowed, parse_date_spec};
 pub use headsup::{Headsup, NamedPeer, Stage, Step};
 pub use home::HomeData;
 pub use hours::{DeliveryPrefs, WeekdaySet, WorkingHours, local_midnight};

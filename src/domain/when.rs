@@ -66,15 +66,19 @@ pub fn parse_when(words: &[&str]) -> Option<WhenSpec> {
             Some(WhenSpec::In(span))
         }
         [time] => parse_time(time).map(|time| WhenSpec::At { date: None, time }),
-        [date, time] | [date, "at", time] => {
-            let (spec, used) = parse_date_spec(&[date]).ok()??;
-            (used == 1).then_some(())?;
+        _ => {
+            // A date phrase (`mon`, `next friday`, `Dec 10`, `2026-12-10`), then the time.
+            let (spec, used) = parse_date_spec(words).ok()??;
+            let time = match &words[used..] {
+                [time] => time,
+                [at, time] if at.eq_ignore_ascii_case("at") => time,
+                _ => return None,
+            };
             Some(WhenSpec::At {
                 date: Some(spec),
                 time: parse_time(time)?,
             })
         }
-        _ => None,
     }
 }
 
@@ -169,6 +173,18 @@ mod tests {
         assert_eq!(
             at("in 90 minutes", now, "Europe/Paris"),
             utc("2026-11-21T11:30:00Z")
+        );
+        assert_eq!(
+            at("next fri 2pm", now, "Europe/Paris"),
+            utc("2026-11-27T13:00:00Z")
+        );
+        assert_eq!(
+            at("Dec 3 at 10:00", now, "Europe/Paris"),
+            utc("2026-12-03T09:00:00Z")
+        );
+        assert_eq!(
+            at("2026/12/03 10:00", now, "Europe/Paris"),
+            utc("2026-12-03T09:00:00Z")
         );
         assert_eq!(
             at("4pm", now, "America/New_York"),

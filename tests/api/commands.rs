@@ -255,3 +255,52 @@ async fn help_lists_every_command_and_explains_one() {
     let one = app.say(ME, "help snooze").await;
     assert!(one.starts_with("`/peer snooze @user"), "{one}");
 }
+
+/// Every date a user types is read as they meant it, or refused with examples; never silently
+/// taken as today with the phrase as notes, and never absurdly far back or ahead.
+#[tokio::test]
+async fn dates_are_read_as_typed_or_refused_and_nothing_is_half_written() {
+    let app = spawn_app().await;
+    monday(&app);
+    app.say(ME, "add <@U0ANA> weekly").await;
+    for (text, day) in [
+        ("checkin <@U0ANA> on last friday good chat", "Fri 13 Nov"),
+        ("checkin <@U0ANA> on Nov 10", "Tue 10 Nov"),
+        ("checkin <@U0ANA> on 9 Nov", "Mon 9 Nov"),
+        ("checkin <@U0ANA> on 2026/11/05", "Thu 5 Nov"),
+        ("checkin <@U0ANA> on 2 weeks ago", "Mon 2 Nov"),
+        ("checkin <@U0ANA> on yesterday", "yesterday"),
+    ] {
+        let reply = app.say(ME, text).await;
+        assert!(reply.contains(day), "{text}: {reply}");
+    }
+    assert_eq!(app.count("select count(*) from checkin").await, 6);
+    for (text, says) in [
+        (
+            "checkin <@U0ANA> on the roadmap",
+            "is not a date I can read",
+        ),
+        (
+            "checkin <@U0ANA> on lastfriday hi",
+            "is not a date I can read",
+        ),
+        ("checkin <@U0ANA> on 1999-01-01", "more than a year ago"),
+        ("checkin <@U0ANA> on Feb 30", "not a date on the calendar"),
+        ("checkin <@U0ANA> on tomorrow", "is in the future"),
+        ("snooze <@U0ANA> until the spring", "Until when?"),
+    ] {
+        let reply = app.say(ME, text).await;
+        assert!(reply.contains(says), "{text}: {reply}");
+        assert!(
+            reply.contains("last friday") || !says.contains("read"),
+            "examples: {reply}"
+        );
+    }
+    assert_eq!(
+        app.count("select count(*) from checkin").await,
+        6,
+        "nothing written"
+    );
+    let reply = app.say(ME, "snooze <@U0ANA> until next friday").await;
+    assert!(reply.contains("Fri 20 Nov"), "{reply}");
+}
