@@ -5,7 +5,7 @@ use super::{Ctx, Reply, fmt_day};
 use crate::domain::{Cadence, Peer, UserId};
 use crate::error::{Result, UsageError};
 
-pub const USAGE: &str = "`/peer add @user [weekly|biweekly|monthly|every N weeks] [because <why your year depends on them>]`";
+pub const USAGE: &str = "`/peer add @user [weekly|biweekly|monthly|quarterly|every N weeks] [because <why your year depends on them>]`";
 pub const ABOUT: &str = "Put a peer your year depends on on your map. \
 The cadence defaults to biweekly; the reason (\"whose roadmap my dates depend on\") is shown back to you in nudges. \
 Nobody is told, the peer included.";
@@ -30,12 +30,8 @@ pub(super) fn parse(args: &mut Args) -> Result<Add, UsageError> {
         && Cadence::starts_here(first)
     {
         let words = args.peek_words(3);
-        let (c, used) = Cadence::parse_words(&words).ok_or_else(|| {
-            UsageError::new(
-                format!("That cadence is not one I know: use {}.", Cadence::GRAMMAR),
-                USAGE,
-            )
-        })?;
+        let (c, used) =
+            Cadence::parse_words(&words).map_err(|e| UsageError::new(e.to_string(), USAGE))?;
         args.skip_words(used);
         cadence = Some(c);
     }
@@ -179,7 +175,7 @@ mod tests {
             p("<@U2> every 0 weeks")
                 .unwrap_err()
                 .problem
-                .contains("cadence")
+                .contains("every 1 to 12 weeks, or quarterly")
         );
         assert!(
             p("<@U2> daily")

@@ -1,11 +1,11 @@
 //! `/peer cadence @user <cadence>`: change how often a peer comes due.
 
-use super::args::{Args, free_text};
+use super::args::Args;
 use super::{Ctx, Reply, fmt_day};
 use crate::domain::{Cadence, UserId};
 use crate::error::{Result, UsageError};
 
-pub const USAGE: &str = "`/peer cadence @user <weekly|biweekly|monthly|every N weeks>`";
+pub const USAGE: &str = "`/peer cadence @user <weekly|biweekly|monthly|quarterly|every N weeks>`";
 pub const ABOUT: &str = "Change how often a peer comes due. Weekly where your work is tightly coupled, \
 biweekly or monthly otherwise. The clock still runs from your last contact.";
 
@@ -18,17 +18,8 @@ pub struct SetCadence {
 pub(super) fn parse(args: &mut Args) -> Result<SetCadence, UsageError> {
     let peer = args.mention(USAGE)?;
     let words = args.peek_words(3);
-    let (cadence, used) = Cadence::parse_words(&words).ok_or_else(|| match words.first() {
-        None => UsageError::new(format!("Which cadence? Use {}.", Cadence::GRAMMAR), USAGE),
-        Some(w) => UsageError::new(
-            format!(
-                "`{}` is not a cadence I know: use {}.",
-                free_text(w),
-                Cadence::GRAMMAR
-            ),
-            USAGE,
-        ),
-    })?;
+    let (cadence, used) =
+        Cadence::parse_words(&words).map_err(|e| UsageError::new(e.to_string(), USAGE))?;
     args.skip_words(used);
     args.finish(USAGE)?;
     Ok(SetCadence { peer, cadence })

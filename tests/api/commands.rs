@@ -48,7 +48,15 @@ async fn every_kind_of_bad_input_gets_an_ephemeral_explanation_and_writes_nothin
         ("frobnicate", "I don't know `/peer frobnicate`"),
         ("add", "Who?"),
         ("add @ana", "`@ana` is not a person"),
-        ("add <@U0RAJ> every 0 weeks", "cadence"),
+        (
+            "add <@U0RAJ> every 0 weeks",
+            "every 1 to 12 weeks, or quarterly",
+        ),
+        (
+            "cadence <@U0ANA> every 20 weeks",
+            "every 1 to 12 weeks, or quarterly",
+        ),
+        ("cadence <@U0ANA> daily", "quarterly (every 13 weeks)"),
         ("add <@U0RAJ> hourly", "I did not understand `hourly`"),
         ("add <@U0ANA>", "already on your map"),
         ("add <@U0ME>", "That's you"),
