@@ -4,29 +4,35 @@
 
 use super::args::{Args, free_text};
 use super::headsup::parse_number;
-use super::{Ctx, Reply, fmt_day};
+use super::{Ctx, Reply, fmt_day, fmt_moment};
 use crate::domain::{Headsup, UserId};
 use crate::error::{Result, UsageError};
 
-pub const USAGE: &str = "`/peer told @user [<heads-up id>] [late]`";
+pub const USAGE: &str = "`/peer told @user [<heads-up id>] [late] [correct]`";
 pub const ABOUT: &str = "Mark a peer as told about a heads-up (with no id: the soonest open one naming them). \
 After the room, `/peer told @user <id>` records that they heard it from you first and `… late` that they heard it in the room. \
-Telling counts as contact with that peer.";
+Telling counts as contact with that peer. The first answer stands: to change it, add `correct` \
+(`/peer told @user 3 late correct`), and the reply shows what it was.";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Told {
     pub peer: UserId,
     pub number: Option<i64>,
     pub late: bool,
+    /// The user means to change an answer already recorded.
+    pub correct: bool,
 }
 
 pub(super) fn parse(args: &mut Args) -> Result<Told, UsageError> {
     let peer = args.mention(USAGE)?;
     let mut number = None;
     let mut late = false;
+    let mut correct = false;
     while let Some(w) = args.next_word() {
         if w.eq_ignore_ascii_case("late") && !late {
             late = true;
+        } else if w.eq_ignore_ascii_case("correct") && !correct {
+            correct = true;
         } else if number.is_none()
             && w.trim_start_matches('#')
                 .chars()
@@ -40,7 +46,12 @@ pub(super) fn parse(args: &mut Args) -> Result<Told, UsageError> {
             ));
         }
     }
-    Ok(Told { peer, number, late })
+    Ok(Told {
+        peer,
+        number,
+        late,
+        correct,
+    })
 }
 
 impl Told {
@@ -56,6 +67,45 @@ impl Told {
         }
         let heard_first = Some(!self.late);
         let today = ctx.today();
+        // The first answer stands: the same answer again changes nothing, a different one
+        // needs `correct`.
+        let before = h
+            .peers
+            .iter()
+            .find(|p| p.peer == self.peer)
+            .and_then(|p| p.heard_first.map(|first| (first, p.told_at)));
+        if let Some((first, told_at)) = before {
+            let when = told_at
+                .map(|t| format!(" ({})", fmt_moment(t, ctx.prefs().tz, today)))
+                .unwrap_or_default();
+            let was = if first {
+                format!("told before the room{when}")
+            } else {
+                "heard it in the room".to_string()
+            };
+            if heard_first == Some(first) {
+                return Ok(Reply::new(format!(
+                    "Already noted: {} {was} about #{}. Nothing changed.",
+                    self.peer.mention(),
+                    h.number
+                )));
+            }
+            if !self.correct {
+                let fix = if self.late { " late" } else { "" };
+                return Err(UsageError::new(
+                    format!(
+                        "You already noted that {} {was} about #{}. If that was wrong, \
+                         `/peer told {} {}{fix} correct` changes it.",
+                        self.peer.mention(),
+                        h.number,
+                        self.peer.mention(),
+                        h.number
+                    ),
+                    USAGE,
+                )
+                .into());
+            }
+        }
         let mut contact = ctx.store.peer(ctx.owner, &self.peer).await?;
         if let Some(p) = contact.as_mut()
             && before_room
@@ -73,6 +123,7 @@ impl Told {
                 h.number,
                 &self.peer,
                 heard_first,
+                self.correct,
                 with_nudge,
                 ctx.now,
             )
@@ -117,6 +168,14 @@ impl Told {
                 h.number
             )
         };
+        if let Some((first, _)) = before {
+            let was = if first {
+                "told before the room"
+            } else {
+                "heard it in the room"
+            };
+            text = format!("Corrected (it said: {was}). {text}");
+        }
         if let Some(p) = &contact {
             text.push_str(&format!(
                 " That counts as contact: next check-in due {}.",
@@ -188,6 +247,8 @@ mod tests {
         assert_eq!((t.number, t.late), (Some(3), true));
         let t = parse(&mut Args::new("<@U0A>")).unwrap();
         assert_eq!((t.number, t.late), (None, false));
+        let t = parse(&mut Args::new("<@U0A> 3 late correct")).unwrap();
+        assert!(t.correct && t.late);
         assert!(parse(&mut Args::new("<@U0A> soon")).is_err());
         assert!(parse(&mut Args::new("<@U0A> 3 4")).is_err());
         assert!(parse(&mut Args::new("3")).is_err());

@@ -479,6 +479,7 @@ async fn told(ctx: &Ctx<'_>, number: i64, peer: &UserId, late: bool) -> Result<R
         peer: peer.clone(),
         number: Some(number),
         late,
+        correct: false,
     }
     .run(ctx)
     .await

@@ -188,16 +188,21 @@ impl Store {
         number: i64,
         peer: &UserId,
         heard_first: Option<bool>,
+        correct: bool,
         contact: Option<(&Peer, DateTime<Utc>)>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let mut tx = self.pool.begin_with("begin immediate").await?;
+        // The first answer stands (even against a concurrent second one) unless corrected.
         let done = sqlx::query(
-            "update headsup_peer set told_at = coalesce(told_at, ?), heard_first = ? \
+            "update headsup_peer set told_at = coalesce(told_at, ?), \
+             heard_first = case when ? then ? else coalesce(heard_first, ?) end \
              where peer_id = ? and headsup_id = (select headsup_id from headsup \
              where team_id = ? and owner_id = ? and number = ? and status <> 'cancelled')",
         )
         .bind(instant(now))
+        .bind(correct)
+        .bind(heard_first.map(i64::from))
         .bind(heard_first.map(i64::from))
         .bind(peer.as_str())
         .bind(owner.team.as_str())

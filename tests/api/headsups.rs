@@ -246,3 +246,49 @@ async fn an_ambiguous_told_asks_which_heads_up_and_cancel_and_move_work() {
         "cancelled: no reminder"
     );
 }
+
+/// The first answer stands: marking told again keeps the recorded time, `late` after `told`
+/// is refused with how to correct it, and an explicit correction says what it replaced.
+#[tokio::test]
+async fn the_first_told_answer_stands_unless_corrected() {
+    let app = london_friday().await;
+    app.say(ME, "headsup \"reorg\" <@U0ANA> <@U0RAJ> before wed 15:00")
+        .await;
+    let r = app.say(ME, "told <@U0ANA>").await;
+    assert!(r.contains("Marked <@U0ANA> told about #1"), "{r}");
+    let told_at = app
+        .count("select cast(strftime('%s', told_at) as integer) from headsup_peer where peer_id = 'U0ANA'")
+        .await;
+    app.state.clock.freeze(utc("2026-11-21T10:00:00Z"));
+    let r = app.say(ME, "told <@U0ANA> 1").await;
+    assert!(
+        r.contains("Already noted") && r.contains("Nothing changed"),
+        "{r}"
+    );
+    app.state.clock.freeze(utc("2026-11-25T16:00:00Z"));
+    let r = app.say(ME, "told <@U0ANA> 1 late").await;
+    assert!(
+        r.contains("You already noted that <@U0ANA> told before the room")
+            && r.contains("`/peer told <@U0ANA> 1 late correct`"),
+        "{r}"
+    );
+    let again = app
+        .count("select cast(strftime('%s', told_at) as integer) from headsup_peer where peer_id = 'U0ANA'")
+        .await;
+    assert_eq!(told_at, again, "the recorded time never moves");
+    assert_eq!(
+        app.count("select heard_first from headsup_peer where peer_id = 'U0ANA'")
+            .await,
+        1
+    );
+    let r = app.say(ME, "told <@U0ANA> 1 late correct").await;
+    assert!(
+        r.contains("Corrected (it said: told before the room)") && r.contains("in the room"),
+        "{r}"
+    );
+    assert_eq!(
+        app.count("select heard_first from headsup_peer where peer_id = 'U0ANA'")
+            .await,
+        0
+    );
+}
