@@ -122,8 +122,10 @@ impl Told {
                 ctx.owner,
                 h.number,
                 &self.peer,
-                heard_first,
-                self.correct,
+                crate::store::ToldAnswer {
+                    heard_first,
+                    correct: self.correct,
+                },
                 with_nudge,
                 ctx.now,
             )

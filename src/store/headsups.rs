@@ -40,6 +40,14 @@ pub(super) async fn set_stages(
     Ok(())
 }
 
+/// What `told` records: whether the peer heard it first (`None` before the room), and whether
+/// this replaces an earlier answer on purpose.
+#[derive(Debug, Clone, Copy)]
+pub struct ToldAnswer {
+    pub heard_first: Option<bool>,
+    pub correct: bool,
+}
+
 impl Store {
     async fn load_headsups(&self, rows: Vec<HeadsupRow>) -> Result<Vec<Headsup>> {
         let mut out = Vec::with_capacity(rows.len());
@@ -187,8 +195,7 @@ impl Store {
         owner: &Owner,
         number: i64,
         peer: &UserId,
-        heard_first: Option<bool>,
-        correct: bool,
+        answer: ToldAnswer,
         contact: Option<(&Peer, DateTime<Utc>)>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
@@ -201,9 +208,9 @@ impl Store {
              where team_id = ? and owner_id = ? and number = ? and status <> 'cancelled')",
         )
         .bind(instant(now))
-        .bind(correct)
-        .bind(heard_first.map(i64::from))
-        .bind(heard_first.map(i64::from))
+        .bind(answer.correct)
+        .bind(answer.heard_first.map(i64::from))
+        .bind(answer.heard_first.map(i64::from))
         .bind(peer.as_str())
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())

@@ -20,7 +20,7 @@ mod writer;
 pub use deliveries::{ClaimedDelivery, DeliveryClaim, SentMessage};
 pub use due::DueBatch;
 pub use gather::PrepInputs;
-pub use headsups::HeadsupUpdate;
+pub use headsups::{HeadsupUpdate, ToldAnswer};
 pub use meetings::NewMeeting;
 pub use profiles::{Profile, TzSource};
 
