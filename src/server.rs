@@ -51,7 +51,10 @@ impl App {
         let store = Store::connect(&config.database_url, cipher)
             .await
             .map_err(|e| {
-                anyhow::anyhow!("cannot open DATABASE_URL {}: {e}", config.database_url)
+                anyhow::anyhow!(
+                    "cannot open DATABASE_URL {}: {e}",
+                    crate::store::redact_url(&config.database_url)
+                )
             })?;
         if let Some(t) = &token {
             store.refresh_env_tokens(t).await?;

@@ -41,6 +41,32 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    #[error(
+        "DATABASE_URL {0} is not supported: only sqlite:// (a file, created if missing) is, for now"
+    )]
+    Unsupported(String),
+}
+
+/// `url` with any password (in the authority or a `password=` parameter) replaced by `***`, so
+/// a database URL can be named in an error or a log without its credentials.
+pub fn redact_url(url: &str) -> String {
+    let mut out = url.to_string();
+    if let Some(start) = out.find("://").map(|i| i + 3) {
+        let end = out[start..]
+            .find(['/', '?', '#'])
+            .map_or(out.len(), |i| start + i);
+        if let Some(at) = out[start..end].rfind('@').map(|i| start + i)
+            && let Some(colon) = out[start..at].find(':').map(|i| start + i)
+        {
+            out.replace_range(colon + 1..at, "***");
+        }
+    }
+    let lower = out.to_ascii_lowercase();
+    if let Some(p) = lower.find("password=").map(|i| i + "password=".len()) {
+        let end = out[p..].find('&').map_or(out.len(), |i| p + i);
+        out.replace_range(p..end, "***");
+    }
+    out
 }
 
 impl From<crate::crypto::CryptoError> for StoreError {
@@ -72,6 +98,9 @@ impl Store {
     /// timeout so concurrent writers wait instead of failing with "database is locked", and
     /// applies the migrations.
     pub async fn connect(url: &str, cipher: Cipher) -> Result<Store> {
+        if !url.to_ascii_lowercase().starts_with("sqlite:") {
+            return Err(StoreError::Unsupported(redact_url(url)));
+        }
         let opts = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -110,6 +139,57 @@ impl Store {
             .map(|s| self.cipher.open(&s))
             .transpose()
             .map_err(Into::into)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_never_survive_redaction() {
+        for (url, want) in [
+            (
+                "postgres://user:secret@host/db",
+                "postgres://user:***@host/db",
+            ),
+            (
+                "postgres://u:p%40ss@h:5432/db?sslmode=require",
+                "postgres://u:***@h:5432/db?sslmode=require",
+            ),
+            (
+                "postgres://h/db?password=secret&x=1",
+                "postgres://h/db?password=***&x=1",
+            ),
+            ("sqlite://sideways.db", "sqlite://sideways.db"),
+            ("postgres://user@host/db", "postgres://user@host/db"),
+        ] {
+            assert_eq!(redact_url(url), want);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn redaction_never_panics_and_hides_the_password(pw in "[a-zA-Z0-9]{6,12}", tail in "\\PC{0,20}") {
+            let url = format!("postgres://me:{pw}@db.internal/x{tail}");
+            let needle = format!(":{}@", pw);
+            proptest::prop_assert!(!redact_url(&url).contains(&needle));
+            let _ = redact_url(&tail);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_postgres_url_is_refused_clearly_without_its_password() {
+        let cipher = Cipher::from_key_text(
+            "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+        )
+        .expect("key");
+        let e = Store::connect("postgres://user:secret@host/db", cipher)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("only sqlite://"), "{e}");
+        assert!(!e.contains("secret"), "{e}");
     }
 }
 
