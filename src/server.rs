@@ -50,12 +50,7 @@ impl App {
         };
         let store = Store::connect(&config.database_url, cipher)
             .await
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "cannot open DATABASE_URL {}: {e}",
-                    crate::store::redact_url(&config.database_url)
-                )
-            })?;
+            .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
         if let Some(t) = &token {
             store.refresh_env_tokens(t).await?;
         }

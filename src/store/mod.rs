@@ -142,6 +142,18 @@ impl Store {
     }
 }
 
+/// A store on a fresh SQLite file, for the store's own tests (the file lives as long as the
+/// returned directory).
+#[cfg(test)]
+pub(crate) async fn test_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let key = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+    let cipher = Cipher::from_key_text(key).expect("key");
+    let store = Store::connect(&url, cipher).await.expect("store");
+    (dir, store)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,16 +203,4 @@ mod tests {
         assert!(e.contains("only sqlite://"), "{e}");
         assert!(!e.contains("secret"), "{e}");
     }
-}
-
-/// A store on a fresh SQLite file, for the store's own tests (the file lives as long as the
-/// returned directory).
-#[cfg(test)]
-pub(crate) async fn test_store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let key = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
-    let cipher = Cipher::from_key_text(key).expect("key");
-    let store = Store::connect(&url, cipher).await.expect("store");
-    (dir, store)
 }
