@@ -5,7 +5,7 @@
 //! = lease end); a process that dies mid-send leaves a lease that expires and is retried. A
 //! failed send goes back to `pending` with a later `next_attempt_at`.
 
-use super::{Result, Store, StoreError, instant, peers::set_nudges};
+use super::{Result, Store, StoreError, instant, peers::move_due_nudges};
 use crate::domain::{Owner, TeamId, UserId};
 use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, Transaction};
@@ -33,7 +33,7 @@ pub(super) async fn claim_tx(
     .fetch_optional(&mut **tx)
     .await?;
     if id.is_some() {
-        set_nudges(tx, c.owner, c.nudges).await?;
+        move_due_nudges(tx, c.owner, c.nudges, now).await?;
         super::headsups::set_stages(tx, c.owner, c.headsups).await?;
     }
     Ok(id.map(|r| r.0))

@@ -4,7 +4,7 @@
 
 use super::peers::{OWNED_PEER_COLUMNS, OwnedPeerRow};
 use super::profiles::{PROFILE_COLUMNS, ProfileRow, profile_from_row};
-use super::{DeliveryClaim, Profile, Result, Store, StoreError, instant, peers::set_nudges};
+use super::{DeliveryClaim, Profile, Result, Store, StoreError, instant, peers::move_due_nudges};
 use crate::domain::{CheckinSignals, Owner, Peer, TeamId, UserId};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
@@ -169,13 +169,17 @@ impl Store {
     }
 
     /// Moves many owners' nudge times in one transaction.
-    pub async fn set_nudges_many(&self, moves: &[(Owner, NudgeMoves)]) -> Result<()> {
+    pub async fn set_nudges_many(
+        &self,
+        moves: &[(Owner, NudgeMoves)],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         if moves.is_empty() {
             return Ok(());
         }
         let mut tx = self.pool.begin_with("begin immediate").await?;
         for (owner, nudges) in moves {
-            set_nudges(&mut tx, owner, nudges).await?;
+            move_due_nudges(&mut tx, owner, nudges, now).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -55,6 +55,31 @@ pub(super) async fn set_nudges(
     Ok(())
 }
 
+/// The scheduler's moves: like [`set_nudges`], but only for peers still due at `now`. A pass
+/// that planned from rows another pass (or a command) has since moved leaves them alone, so
+/// a losing pass never undoes the winner's schedule (the doubled next-day nudge).
+pub(super) async fn move_due_nudges(
+    tx: &mut Transaction<'_, Sqlite>,
+    owner: &Owner,
+    nudges: &[(UserId, DateTime<Utc>)],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for (peer, at) in nudges {
+        sqlx::query(
+            "update peer set nudge_at = ? where team_id = ? and owner_id = ? and peer_id = ? \
+             and nudge_at <= ?",
+        )
+        .bind(instant(*at))
+        .bind(owner.team.as_str())
+        .bind(owner.user.as_str())
+        .bind(peer.as_str())
+        .bind(instant(now))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// `(owner, peer, nudge_at)` from a batched read's row.
     pub(super) fn owned_peer_from_row(
@@ -257,6 +282,19 @@ impl Store {
     ) -> Result<()> {
         let mut tx = self.pool.begin_with("begin immediate").await?;
         set_nudges(&mut tx, owner, nudges).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The scheduler's moves of peers due at `now` (see [`move_due_nudges`]).
+    pub async fn move_due_nudges(
+        &self,
+        owner: &Owner,
+        nudges: &[(UserId, DateTime<Utc>)],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin_with("begin immediate").await?;
+        move_due_nudges(&mut tx, owner, nudges, now).await?;
         tx.commit().await?;
         Ok(())
     }

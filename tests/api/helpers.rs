@@ -429,6 +429,17 @@ impl TestApp {
             .to_string()
     }
 
+    /// A scheduler of its own on the same database, as a second process (`sideways tick`
+    /// beside `serve`, or another replica) would have.
+    pub async fn another_process(&self) -> sideways::scheduler::Scheduler {
+        let url = format!("sqlite://{}", self.db_path.display());
+        let config = test_config(url, self.slack.url.clone());
+        App::production(&config, "tick", true)
+            .await
+            .expect("second process")
+            .scheduler
+    }
+
     /// One scheduler pass at `at`.
     pub async fn tick(&self, at: &str) -> Vec<String> {
         self.scheduler.tick(utc(at), false).await.expect("tick")

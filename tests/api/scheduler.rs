@@ -268,3 +268,54 @@ async fn a_lease_left_by_a_crashed_sender_is_retried_after_it_expires() {
     );
     assert!(app.tick("2026-11-16T09:30:00Z").await.is_empty());
 }
+
+/// Passes that overlap (two in this process, two in "another process" on the same database,
+/// as `tick` beside `serve` would) never give anyone a second check-in nudge: not the same
+/// day, and not the next day either (a losing pass must not undo the winner's schedule).
+#[tokio::test]
+async fn overlapping_passes_in_two_processes_nudge_each_user_once() {
+    let app = spawn_app().await;
+    app.state.clock.freeze(utc("2026-11-09T12:00:00Z"));
+    let users: Vec<String> = (0..40).map(|i| format!("U0USER{i:02}")).collect();
+    for u in &users {
+        app.slack.set_tz(u, "Europe/London");
+        app.say(u, "add <@U0ANA> weekly").await;
+        app.say(u, "add <@U0RAJ> weekly").await;
+        app.say(u, "checkin <@U0ANA> on 2026-11-09").await;
+        app.say(u, "checkin <@U0RAJ> on 2026-11-09").await;
+    }
+    let other = app.another_process().await;
+    for at in [
+        "2026-11-16T09:00:00Z",
+        "2026-11-16T09:00:00Z",
+        "2026-11-16T10:30:00Z",
+    ] {
+        let now = utc(at);
+        let passes = (0..3).flat_map(|_| [app.scheduler.tick(now, false), other.tick(now, false)]);
+        for r in futures::future::join_all(passes).await {
+            r.expect("pass");
+        }
+    }
+    // The next day's passes, overlapping too: nobody is due again yet (3 days).
+    let now = utc("2026-11-17T09:00:00Z");
+    let (a, b) = tokio::join!(app.scheduler.tick(now, false), other.tick(now, false));
+    a.expect("pass");
+    b.expect("pass");
+    let mut per_user = std::collections::HashMap::<String, usize>::new();
+    for dm in app.slack.dms() {
+        *per_user
+            .entry(dm["channel"].as_str().unwrap_or_default().to_string())
+            .or_default() += 1;
+    }
+    let first: Vec<String> = app
+        .slack
+        .dms()
+        .iter()
+        .filter(|d| d["channel"] == "U0USER00")
+        .map(|d| d["text"].to_string())
+        .collect();
+    for u in &users {
+        assert_eq!(per_user.get(u), Some(&1), "{u}: {first:?}");
+    }
+    assert_eq!(app.slack.dms().len(), users.len());
+}

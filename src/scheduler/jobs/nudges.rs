@@ -69,7 +69,7 @@ async fn plan_batch(p: &Pass<'_>, owners: &[Owner]) -> Result<(), StoreError> {
         }
     }
     if !dry_run {
-        store.set_nudges_many(&waits).await?;
+        store.set_nudges_many(&waits, now).await?;
     }
     let nudged: Vec<Owner> = nudges.iter().map(|(o, _)| o.clone()).collect();
     let mut signals = store.signals_for(&nudged).await?;
@@ -119,7 +119,9 @@ async fn plan_batch(p: &Pass<'_>, owners: &[Owner]) -> Result<(), StoreError> {
             }
             // Today's nudge had already gone out (the one-a-day rule).
             None => {
-                store.set_nudges(&owner, &n.if_already_sent).await?;
+                store
+                    .move_due_nudges(&owner, &n.if_already_sent, now)
+                    .await?;
                 store
                     .set_headsup_stages(&owner, &n.headsups_if_already_sent)
                     .await?;
