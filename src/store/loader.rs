@@ -65,12 +65,13 @@ async fn answer(pool: &SqlitePool, batch: Vec<(Key, Answer)>) {
     };
     match rows {
         Ok(rows) => {
-            let mut found: HashMap<Key, PeerRow> = rows
+            // Cloned, not removed: one batch may ask for the same peer twice.
+            let found: HashMap<Key, PeerRow> = rows
                 .into_iter()
                 .map(|(t, o, p, r, c, a, l, s, _)| ((t, o, p.clone()), (p, r, c, a, l, s)))
                 .collect();
             for (key, tx) in batch {
-                let _ = tx.send(Ok(found.remove(&key)));
+                let _ = tx.send(Ok(found.get(&key).cloned()));
             }
         }
         Err(e) => {

@@ -312,3 +312,58 @@ async fn dates_are_read_as_typed_or_refused_and_nothing_is_half_written() {
     let reply = app.say(ME, "snooze <@U0ANA> until next friday").await;
     assert!(reply.contains("Fri 20 Nov"), "{reply}");
 }
+
+/// Under concurrent load (32 connections, one request in five registering a heads-up, a
+/// transaction that reads before it writes; scheduler passes of another process on the same
+/// file meanwhile), every request is answered properly: never "database is locked", and never
+/// a wrong answer from a batched read that asked for the same peer twice.
+#[tokio::test]
+async fn concurrent_mixed_writes_never_meet_a_locked_database() {
+    let app = std::sync::Arc::new(spawn_app().await);
+    monday(&app);
+    let users: Vec<String> = (0..16).map(|i| format!("U0LOAD{i:02}")).collect();
+    for u in &users {
+        app.say(u, "add <@U0ANA> weekly").await;
+    }
+    let other = app.another_process().await;
+    let passes = tokio::spawn(async move {
+        for h in 0..20 {
+            let at = utc("2026-11-16T10:00:00Z") + chrono::TimeDelta::minutes(h);
+            other.tick(at, false).await.expect("pass");
+        }
+    });
+    let mut tasks = Vec::new();
+    for c in 0..32 {
+        let (app, users) = (app.clone(), users.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut replies = Vec::new();
+            for i in 0..10 {
+                let u = &users[(c + i) % users.len()];
+                let text = if (c + i) % 5 == 0 {
+                    format!("headsup \"plan {c}-{i}\" <@U0ANA> before in 3 days")
+                } else {
+                    format!("checkin <@U0ANA> load {c}-{i}")
+                };
+                replies.push((text.clone(), app.say(u, &text).await));
+            }
+            replies
+        }));
+    }
+    let mut n = 0;
+    for t in tasks {
+        for (text, reply) in t.await.unwrap() {
+            n += 1;
+            assert!(
+                !reply.contains("went wrong") && !reply.to_lowercase().contains("locked"),
+                "{text}: {reply}"
+            );
+            if text.starts_with("checkin") {
+                assert!(reply.contains("Logged"), "{text}: {reply}");
+            }
+        }
+    }
+    passes.await.unwrap();
+    assert_eq!(n, 320);
+    assert_eq!(app.count("select count(*) from headsup").await, 64);
+    assert_eq!(app.count("select count(*) from checkin").await, 256);
+}
