@@ -183,6 +183,81 @@ fn the_console_survives_odd_input() {
     assert!(text.contains("You are now @José."), "{text}");
 }
 
+/// The README's console example, run as shown: the lines after a prompt (`@you> `) are typed,
+/// everything else is what the console prints (the prompt and the typed line share a line in
+/// a terminal, so they do in the README).
+#[test]
+fn the_readme_console_example_runs_as_shown() {
+    let readme = include_str!("../../README.md");
+    let block = readme
+        .split("```")
+        .skip(1)
+        .step_by(2)
+        .find(|b| {
+            b.lines()
+                .nth(1)
+                .is_some_and(|l| l.starts_with("$ ") && l.contains(" -- console"))
+        })
+        .expect("a console example in README.md");
+    let mut lines = block.lines().skip(1);
+    let command = lines.next().unwrap();
+    let args: Vec<&str> = command
+        .split_once(" -- console")
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    assert!(
+        args.contains(&"--now") && args.contains(&"--tz"),
+        "the example pins the clock and the zone: {command}"
+    );
+    let prompt = |l: &str| {
+        l.split_once("> ")
+            .filter(|(p, _)| p.starts_with('@') && !p.contains(' '))
+            .map(|(p, input)| (p.to_string(), input.to_string()))
+    };
+    let (mut input, mut expected) = (String::new(), String::new());
+    for l in lines {
+        match prompt(l) {
+            Some((p, typed)) => {
+                input.push_str(&typed);
+                input.push('\n');
+                expected.push_str(&p);
+                expected.push_str("> ");
+            }
+            None => {
+                expected.push_str(l);
+                expected.push('\n');
+            }
+        }
+    }
+    assert!(input.contains("advance"), "the example shows advance");
+    let dir = tempfile::tempdir().unwrap();
+    let actual = console(dir.path(), &args, &input);
+    let normalise = |t: &str| {
+        let mut ls: Vec<String> = t.lines().map(|l| l.trim_end().to_string()).collect();
+        // The prompt left waiting when the input ended.
+        while ls
+            .last()
+            .is_some_and(|l| l.is_empty() || prompt(&format!("{l} ")).is_some())
+        {
+            ls.pop();
+        }
+        ls
+    };
+    assert_eq!(
+        normalise(&actual),
+        normalise(&expected),
+        "README.md's console example differs from what the console prints:\n{actual}"
+    );
+    assert!(
+        expected
+            .lines()
+            .any(|l| l.starts_with("── ") && l.contains(", DM to @")),
+        "the example shows a DM with its time"
+    );
+}
+
 #[test]
 fn tick_prints_one_line_per_message_and_a_second_run_sends_nothing() {
     // Uses the console to create data, then `tick --dry-run` against the same database.
