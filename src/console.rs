@@ -1,7 +1,8 @@
 //! `sideways console`: Sideways without a Slack workspace. Lines typed as `/peer …` run through
-//! the very same command handling and store as Slack's; `advance 2d` moves a simulated clock and
-//! runs the very same scheduler pass, whose DMs are printed here instead of sent. Only the Slack
-//! edge is replaced: `@ana` typed here becomes the mention `<@UANA|ana>` Slack would send.
+//! the very same command handling and store as Slack's; `advance 2d` moves a simulated clock,
+//! running the very same scheduler pass at every moment something falls due on the way, and
+//! prints the DMs with their times instead of sending them. Only the Slack edge is replaced:
+//! `@ana` typed here becomes the mention `<@UANA|ana>` Slack would send.
 
 use crate::clock::Clock;
 use crate::domain::{ChannelId, Owner, TeamId, UserId};
@@ -9,12 +10,15 @@ use crate::outbound::{MessageRef, Messenger, Notice, SendError};
 use crate::scheduler::Scheduler;
 use crate::service::{Action, Request, Services};
 use async_trait::async_trait;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use chrono_tz::Tz;
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::time::FormatTime;
 
 /// The workspace every console user belongs to.
 pub const CONSOLE_TEAM: &str = "TCONSOLE";
@@ -23,35 +27,66 @@ pub const CONSOLE_TEAM: &str = "TCONSOLE";
 #[derive(Default, Clone)]
 pub struct Names(Arc<Mutex<HashMap<String, String>>>);
 
+/// What may follow a name in the same word without being part of it: `@ana,` is `@ana` and `,`.
+const TRAILING: &[char] = &[',', '.', ';', ':', '!', '?', ')'];
+
+/// Letters and digits of any script, and the `.`, `-` and `_` Slack usernames may contain
+/// (combining accents too, so a decomposed `José` is one name).
+fn is_name_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '\u{300}'..='\u{36f}')
+}
+
+/// A Slack-like id for a typed name: `prefix` and the name's ASCII letters and digits upper-cased
+/// (`ana` → `UANA`), so ids stay readable. When anything else was dropped (`ana.smith`, `José`)
+/// or the name is long, a short hash of the whole name keeps distinct names distinct. Case does
+/// not matter: `@Ana` and `@ana` are one person.
+fn slack_id(prefix: char, name: &str) -> String {
+    let key = name.to_lowercase();
+    let ascii: String = key
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if ascii.len() == key.len() && ascii.len() <= 31 {
+        return format!("{prefix}{ascii}");
+    }
+    let digest = Sha256::digest(key.as_bytes());
+    let hash: String = digest[..3].iter().map(|b| format!("{b:02X}")).collect();
+    format!("{prefix}{}{hash}", &ascii[..ascii.len().min(24)])
+}
+
 impl Names {
-    /// `@ana` → `<@UANA|ana>`, remembering the name. Other words are left alone.
+    /// `@ana` → `<@UANA|ana>` (and `#leads` → `<#CLEADS|leads>`), remembering the name, as
+    /// Slack's autocompletion would send them: `@ana,` is a mention followed by `,`,
+    /// `@ana.smith` and `@José` are one name each. Other words are left alone.
     pub fn escape_mentions(&self, line: &str) -> String {
         line.split(' ')
-            .map(|w| match w.strip_prefix('@') {
-                Some(name)
-                    if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()) =>
-                {
-                    let id = format!("U{}", name.to_ascii_uppercase());
-                    if let Ok(mut m) = self.0.lock() {
-                        m.insert(id.clone(), name.to_ascii_lowercase());
-                    }
-                    format!("<@{id}|{name}>")
-                }
-                _ => match w.strip_prefix('#') {
-                    Some(name)
-                        if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()) =>
-                    {
-                        let id = format!("C{}", name.to_ascii_uppercase());
-                        if let Ok(mut m) = self.0.lock() {
-                            m.insert(id.clone(), name.to_ascii_lowercase());
-                        }
-                        format!("<#{id}|{name}>")
-                    }
-                    _ => w.to_string(),
-                },
-            })
+            .map(|w| self.escape_word(w).unwrap_or_else(|| w.to_string()))
             .collect::<Vec<_>>()
             .join(" ")
+    }
+
+    /// One word as a mention (after any opening parentheses), or `None` if it is not one.
+    fn escape_word(&self, word: &str) -> Option<String> {
+        let rest = word.trim_start_matches('(');
+        let lead = &word[..word.len() - rest.len()];
+        let (sigil, prefix) = match rest.chars().next()? {
+            '@' => ('@', 'U'),
+            '#' => ('#', 'C'),
+            _ => return None,
+        };
+        let body = &rest[1..];
+        let end = body.find(|c| !is_name_char(c)).unwrap_or(body.len());
+        let name = body[..end].trim_end_matches('.');
+        let tail = &body[name.len()..];
+        if name.is_empty() || !tail.chars().all(|c| TRAILING.contains(&c)) {
+            return None;
+        }
+        let id = slack_id(prefix, name);
+        if let Ok(mut m) = self.0.lock() {
+            m.entry(id.clone()).or_insert_with(|| name.to_string());
+        }
+        Some(format!("{lead}<{sigil}{id}|{name}>{tail}"))
     }
 
     /// `<@UANA>` → `@ana`, and Slack's emoji and entities into plain text.
@@ -85,9 +120,17 @@ impl Names {
     }
 }
 
-/// Prints DMs to the terminal instead of sending them.
+/// `Mon 2026-11-30 09:00 EST`: an instant as the console user reads it.
+fn local(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz)
+        .format("%a %Y-%m-%d %H:%M %Z")
+        .to_string()
+}
+
+/// Prints DMs to the terminal instead of sending them, each headed by when it was sent.
 pub struct ConsoleMessenger {
     names: Names,
+    clock: Clock,
     tz: Option<Tz>,
     out: Arc<Mutex<Vec<String>>>,
 }
@@ -100,7 +143,8 @@ impl Messenger for ConsoleMessenger {
             None => format!("DM to {}", to.user.mention()),
         };
         let text = format!(
-            "── {} ──\n{}\n",
+            "── {}, {} ──\n{}",
+            local(self.clock.now(), self.tz.unwrap_or(Tz::UTC)),
             self.names.render(&dest),
             self.names.render(&notice.text())
         );
@@ -125,6 +169,32 @@ impl Messenger for ConsoleMessenger {
     }
 }
 
+/// Log lines stamped with the console's simulated clock, not the wall clock.
+pub struct SimulatedTime(pub Clock);
+
+impl FormatTime for SimulatedTime {
+    fn format_time(&self, w: &mut Writer<'_>) -> std::fmt::Result {
+        write!(
+            w,
+            "{}",
+            self.0
+                .now()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        )
+    }
+}
+
+/// Logs to stderr as `telemetry::init` does (`RUST_LOG` filters), but at the simulated time.
+pub fn init_logging(clock: Clock) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,sideways=info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_timer(SimulatedTime(clock))
+        .try_init();
+}
+
 /// A console session: who is typing and what time it is.
 pub struct Console {
     services: Services,
@@ -133,15 +203,22 @@ pub struct Console {
     dms: Arc<Mutex<Vec<String>>>,
     team: TeamId,
     user: UserId,
+    /// The zone times are shown in (the `--tz` zone, UTC otherwise).
+    tz: Tz,
     pub clock: DateTime<Utc>,
 }
 
 const HELP: &str = "Type /peer commands as the current user (`/peer help` lists them; mention people as @name).\n\
   as @name        act as another user\n\
-  advance 3d      move the clock (d, h or m) and run the scheduler: DMs it sends are printed\n\
+  advance 3d      move the clock (d, h or m), running the scheduler at every moment something\n\
+                  falls due: the DMs it sends are printed with their times\n\
   tick            run the scheduler at the current time\n\
   now             show the simulated time\n\
   quit            leave";
+
+/// When a pass leaves something due (a message waiting to be retried, say), how long `advance`
+/// waits before the next pass.
+const RECHECK: TimeDelta = TimeDelta::minutes(15);
 
 impl Console {
     /// `tz`: the time zone "Slack" reports for every console user (UTC when `None`).
@@ -153,21 +230,22 @@ impl Console {
     ) -> anyhow::Result<Self> {
         let names = Names::default();
         let dms = Arc::new(Mutex::new(Vec::new()));
+        let time = Clock::default();
+        time.freeze(clock);
         let messenger = ConsoleMessenger {
             names: names.clone(),
+            clock: time.clone(),
             tz,
             out: dms.clone(),
         };
         let messenger: Arc<dyn Messenger> = Arc::new(messenger);
-        let time = Clock::default();
-        time.freeze(clock);
         let scheduler = Scheduler::new(store.clone(), messenger.clone(), time.clone());
         let services = Services::new(store, messenger, time, Some("console-no-token".into()));
         let team =
             TeamId::parse(CONSOLE_TEAM).ok_or_else(|| anyhow::anyhow!("bad console team"))?;
-        let user = names.user_id(user).ok_or_else(|| {
-            anyhow::anyhow!("--user must be letters and digits, like `you` or `ana`")
-        })?;
+        let user = names
+            .user_id(user)
+            .ok_or_else(|| anyhow::anyhow!("--user must be a name, like `you` or `ana`"))?;
         Ok(Console {
             services,
             scheduler,
@@ -175,8 +253,14 @@ impl Console {
             dms,
             team,
             user,
+            tz: tz.unwrap_or(Tz::UTC),
             clock,
         })
+    }
+
+    /// The simulated clock the commands and the scheduler read (for [`init_logging`]).
+    pub fn time(&self) -> Clock {
+        self.scheduler.clock.clone()
     }
 
     /// Handles one typed line and returns what to print (`None` to quit).
@@ -196,14 +280,21 @@ impl Console {
                 None => "Usage: as @name".into(),
             },
             "advance" => match words.next().and_then(parse_span) {
-                Some(span) => {
-                    self.clock += span;
-                    format!("{}\n{}", self.describe_clock(), self.tick().await)
-                }
+                Some(span) => match self.clock.checked_add_signed(span) {
+                    Some(end) if end.year() <= 9999 => self.advance_to(end).await,
+                    _ => "The clock stops at the year 9999.".into(),
+                },
                 None => "Usage: advance <N>d | <N>h | <N>m".into(),
             },
-            "tick" => self.tick().await,
-            first if first == "/peer" || first.starts_with("/peer") => {
+            "tick" => {
+                let now = self.clock;
+                match self.pass(now).await {
+                    Ok(dms) if dms.is_empty() => "(no messages due)".into(),
+                    Ok(dms) => dms.join("\n\n"),
+                    Err(e) => format!("scheduler error: {e}"),
+                }
+            }
+            first if first.starts_with("/peer") => {
                 let text = line.strip_prefix("/peer").unwrap_or("");
                 let escaped = self.names.escape_mentions(text.trim());
                 self.services.clock.freeze(self.clock);
@@ -227,26 +318,86 @@ impl Console {
     }
 
     fn describe_clock(&self) -> String {
-        format!("It is now {}.", self.clock.format("%a %Y-%m-%d %H:%M UTC"))
+        format!("It is now {}.", local(self.clock, self.tz))
     }
 
-    async fn tick(&mut self) -> String {
-        self.scheduler.clock.freeze(self.clock);
-        match self.scheduler.tick(self.clock, false).await {
-            Ok(_) => {
-                let dms: Vec<String> = self
-                    .dms
-                    .lock()
-                    .map(|mut d| d.drain(..).collect())
-                    .unwrap_or_default();
-                if dms.is_empty() {
-                    "(no messages due)".into()
-                } else {
-                    dms.join("\n")
-                }
+    /// Moves the clock to `end`, running a scheduler pass at every moment something falls due
+    /// on the way, in order (as `serve`'s pass every 30 seconds would), and shows the DMs with
+    /// the times they were sent.
+    async fn advance_to(&mut self, end: DateTime<Utc>) -> String {
+        let mut dms = Vec::new();
+        let mut from = self.clock;
+        let result = loop {
+            let at = match self.next_due(from, end).await {
+                Ok(Some(at)) => at,
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
+            };
+            match self.pass(at).await {
+                Ok(sent) => dms.extend(sent),
+                Err(e) => break Err(e),
             }
-            Err(e) => format!("scheduler error: {e}"),
+            // Whatever was due at `at` has moved on, unless it waits for something (a retry):
+            // then look again a little later rather than at every minute.
+            from = match self.scheduler.anything_due(at).await {
+                Ok(true) => at + RECHECK,
+                Ok(false) => at,
+                Err(e) => break Err(e),
+            };
+            if from > end {
+                break Ok(());
+            }
+        };
+        self.clock = end;
+        self.scheduler.clock.freeze(end);
+        let mut out = vec![self.describe_clock()];
+        if let Err(e) = result {
+            out.push(format!("scheduler error: {e}"));
         }
+        if dms.is_empty() {
+            out.push("(no messages due)".into());
+        } else {
+            out.push(dms.join("\n\n"));
+        }
+        out.join("\n")
+    }
+
+    /// The first moment in `from..=end`, on a one-minute grid from `from`, at which a pass has
+    /// anything to do (a binary search: what is due at one moment stays due later).
+    async fn next_due(
+        &self,
+        from: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, crate::store::StoreError> {
+        let due = |t| self.scheduler.anything_due(t);
+        if due(from).await? {
+            return Ok(Some(from));
+        }
+        if end <= from || !due(end).await? {
+            return Ok(None);
+        }
+        let at = |k: i64| (from + TimeDelta::minutes(k)).min(end);
+        let (mut lo, mut hi) = (0, ((end - from).num_seconds() + 59) / 60);
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if due(at(mid)).await? {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        Ok(Some(at(hi)))
+    }
+
+    /// One scheduler pass at `at` with the clock frozen there; the DMs it sent.
+    async fn pass(&mut self, at: DateTime<Utc>) -> Result<Vec<String>, crate::store::StoreError> {
+        self.scheduler.clock.freeze(at);
+        self.scheduler.tick(at, false).await?;
+        Ok(self
+            .dms
+            .lock()
+            .map(|mut d| d.drain(..).collect())
+            .unwrap_or_default())
     }
 
     /// Reads lines from `input` until EOF or `quit`, printing replies.
@@ -273,13 +424,17 @@ impl Console {
     }
 }
 
+/// `3d`, `12h`, `90m`: from one minute up to ten years.
 fn parse_span(s: &str) -> Option<TimeDelta> {
-    let (n, unit) = s.split_at(s.len().checked_sub(1)?);
-    let n: i64 = n.parse().ok().filter(|n| (1..=3650).contains(n))?;
+    let unit = s.chars().last()?;
+    let n: i64 = s[..s.len() - unit.len_utf8()]
+        .parse()
+        .ok()
+        .filter(|n| (1..=3650).contains(n))?;
     match unit {
-        "d" => Some(TimeDelta::days(n)),
-        "h" => Some(TimeDelta::hours(n)),
-        "m" => Some(TimeDelta::minutes(n)),
+        'd' => Some(TimeDelta::days(n)),
+        'h' => Some(TimeDelta::hours(n)),
+        'm' => Some(TimeDelta::minutes(n)),
         _ => None,
     }
 }
@@ -287,6 +442,11 @@ fn parse_span(s: &str) -> Option<TimeDelta> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
 
     #[test]
     fn typed_mentions_become_slack_mentions_and_back() {
@@ -299,6 +459,46 @@ mod tests {
         assert_eq!(n.escape_mentions("email a@b"), "email a@b");
     }
 
+    /// As Slack's autocompletion sends them: punctuation after a name is not part of it, `.`,
+    /// `-` and `_` inside one are, and any script's letters are letters.
+    #[test]
+    fn mentions_read_names_as_slack_does() {
+        let n = Names::default();
+        assert_eq!(
+            n.escape_mentions("@ana, @raj: (@kim) hi!"),
+            "<@UANA|ana>, <@URAJ|raj>: (<@UKIM|kim>) hi!"
+        );
+        let dotted = n.escape_mentions("@ana.smith.");
+        let id = dotted
+            .strip_prefix("<@")
+            .and_then(|r| r.strip_suffix("|ana.smith>."))
+            .unwrap_or_else(|| panic!("{dotted}"));
+        assert!(UserId::parse(id).is_some(), "{id}");
+        assert_ne!(id, "UANASMITH", "kept apart from @anasmith");
+        assert_eq!(n.render(&format!("hi <@{id}>")), "hi @ana.smith");
+
+        let jose = n.escape_mentions("@José");
+        let id = UserId::from_mention(&jose).unwrap_or_else(|| panic!("{jose}"));
+        assert!(id.as_str().starts_with("UJOS"), "{id}");
+        assert_eq!(n.render(&id.mention()), "@José");
+        // The same name in another case is the same person; another name is not.
+        assert_eq!(
+            UserId::from_mention(&n.escape_mentions("@JOSÉ")),
+            Some(id.clone())
+        );
+        assert_ne!(UserId::from_mention(&n.escape_mentions("@Josè")), Some(id));
+        assert_eq!(n.escape_mentions("@ana's"), "@ana's");
+        assert_eq!(n.escape_mentions("@... @"), "@... @");
+        assert_eq!(
+            n.escape_mentions("#leads."),
+            "<#CLEADS|leads>.",
+            "channels too"
+        );
+        // A long name still makes a valid id.
+        let long = n.escape_mentions(&format!("@{}", "a".repeat(40)));
+        assert!(UserId::from_mention(&long).is_some(), "{long}");
+    }
+
     #[test]
     fn spans_parse() {
         assert_eq!(parse_span("3d"), Some(TimeDelta::days(3)));
@@ -306,5 +506,102 @@ mod tests {
         assert_eq!(parse_span("0d"), None);
         assert_eq!(parse_span("d"), None);
         assert_eq!(parse_span(""), None);
+        assert_eq!(parse_span("é"), None);
+        assert_eq!(parse_span("3é"), None);
+    }
+
+    #[test]
+    fn log_lines_carry_the_simulated_time() {
+        let clock = Clock::default();
+        clock.freeze(utc("2026-12-03T11:56:00Z"));
+        let mut text = String::new();
+        SimulatedTime(clock)
+            .format_time(&mut Writer::new(&mut text))
+            .unwrap();
+        assert_eq!(text, "2026-12-03T11:56:00Z");
+    }
+
+    proptest! {
+        /// No typed text makes the console's parsers panic; mentions always carry valid ids.
+        #[test]
+        fn parsers_never_panic(s in any::<String>(), t in "[@#(]?[\\PC.,;:!?)é]{0,12}") {
+            let _ = parse_span(&s);
+            let _ = parse_span(&t);
+            let n = Names::default();
+            for text in [&s, &t] {
+                let escaped = n.escape_mentions(text);
+                let _ = n.render(&escaped);
+                let _ = n.render(text);
+                let _ = n.user_id(text);
+            }
+            if let Some(id) = n.user_id(&t) {
+                prop_assert!(UserId::parse(id.as_str()).is_some());
+            }
+        }
+    }
+
+    /// Arbitrary lines, and the console's own commands with arbitrary arguments, through one
+    /// console: none panics.
+    #[tokio::test]
+    async fn no_typed_line_panics() {
+        use proptest::strategy::ValueTree;
+        use proptest::test_runner::TestRunner;
+        let (_dir, store) = crate::store::test_store().await;
+        let mut console =
+            Console::new(store, "you", Some(Tz::UTC), utc("2026-11-23T10:00:00Z")).unwrap();
+        let lines = proptest::collection::vec(
+            prop_oneof![
+                any::<String>(),
+                "(advance|as|tick|now|help|/peer|/peer add|/peer checkin) ?[\\PC@é]{0,10}",
+                "advance [0-9]{1,4}[dhmé]",
+            ],
+            200,
+        );
+        let mut runner = TestRunner::deterministic();
+        let lines = lines.new_tree(&mut runner).unwrap().current();
+        for line in lines {
+            if let Some(out) = console.line(&line).await {
+                assert!(!out.contains("scheduler error"), "{line:?}: {out}");
+            }
+        }
+    }
+
+    /// `advance` runs a pass at each moment something fell due, in order, and shows each DM
+    /// with its time in the user's zone.
+    #[tokio::test]
+    async fn advance_shows_each_dm_when_it_was_due() {
+        let (_dir, store) = crate::store::test_store().await;
+        let ny: Tz = "America/New_York".parse().unwrap();
+        let mut c = Console::new(store, "you", Some(ny), utc("2026-11-23T15:00:00Z")).unwrap();
+        assert_eq!(
+            c.line("now").await.unwrap(),
+            "It is now Mon 2026-11-23 10:00 EST."
+        );
+        c.line("/peer add @ana weekly").await;
+        c.line("/peer add @raj weekly").await;
+        let started = std::time::Instant::now();
+        let out = c.line("advance 30d").await.unwrap();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(
+            out.starts_with("It is now Wed 2026-12-23 10:00 EST.\n"),
+            "{out}"
+        );
+        let headers: Vec<&str> = out.lines().filter(|l| l.starts_with("── ")).collect();
+        assert!(headers.len() >= 3, "{out}");
+        assert_eq!(
+            headers[0], "── Mon 2026-11-30 09:00 EST, DM to @you ──",
+            "{out}"
+        );
+        let mut sorted = headers.clone();
+        sorted.sort_by_key(|h| h.get(11..27).unwrap_or_default().to_string());
+        assert_eq!(headers, sorted, "in order");
+        assert_eq!(
+            c.line("advance 1m").await.unwrap().lines().last(),
+            Some("(no messages due)")
+        );
     }
 }

@@ -39,8 +39,8 @@ enum Cmd {
         /// Who you are in the console.
         #[arg(long, default_value = "you")]
         user: String,
-        /// The time zone "Slack" reports for console users.
-        #[arg(long)]
+        /// The time zone "Slack" reports for console users (`Europe/London`; any case).
+        #[arg(long, value_parser = parse_tz)]
         tz: Option<chrono_tz::Tz>,
         /// Start the simulated clock here (RFC 3339) instead of now.
         #[arg(long)]
@@ -50,11 +50,20 @@ enum Cmd {
     Bench(sideways::bench::BenchArgs),
 }
 
+/// Zone names are case-insensitive: `america/new_york` is `America/New_York`.
+fn parse_tz(s: &str) -> Result<chrono_tz::Tz, String> {
+    chrono_tz::Tz::from_str_insensitive(s)
+        .map_err(|_| format!("`{s}` is not a time zone; use an IANA name like Europe/London"))
+}
+
 #[tokio::main]
 async fn main() {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
-    sideways::telemetry::init();
+    // The console logs at its simulated time (it sets up logging itself).
+    if !matches!(cli.cmd, Cmd::Console { .. }) {
+        sideways::telemetry::init();
+    }
     if let Err(e) = run(cli).await {
         eprintln!("error: {e:#}");
         std::process::exit(1);
@@ -100,6 +109,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .await?;
             let now = now.unwrap_or_else(|| sideways::clock::Clock::default().now());
             let console = sideways::console::Console::new(store, &user, tz, now)?;
+            sideways::console::init_logging(console.time());
             console
                 .run(tokio::io::BufReader::new(tokio::io::stdin()))
                 .await

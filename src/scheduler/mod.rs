@@ -70,6 +70,19 @@ impl Scheduler {
     pub async fn tick(&self, now: DateTime<Utc>, dry_run: bool) -> Result<Vec<String>, StoreError> {
         tick(self, now, dry_run).await
     }
+
+    /// Whether a pass at `at` would find anything to look at: a message to retry, or a
+    /// heads-up, digest, stale context or peer whose time has come. A pass at a moment when
+    /// this is false does nothing, so a simulated clock (the console's `advance`) can skip to
+    /// the next moment when it is true.
+    pub async fn anything_due(&self, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let s = &self.store;
+        Ok(s.next_retry_at().await?.is_some_and(|t| t <= at)
+            || !s.owners_due(at, 1).await?.is_empty()
+            || !s.headsups_due(at, 1).await?.is_empty()
+            || !s.meetings_due(at, 1).await?.is_empty()
+            || !s.contexts_to_refresh(at, 1).await?.is_empty())
+    }
 }
 
 /// Runs passes until `shutdown`: every 30 seconds, and sooner when a message waiting for a

@@ -312,3 +312,22 @@ async fn a_heads_up_can_name_a_meeting_as_its_room() {
         .expect("prep DM");
     assert!(prep["text"].as_str().unwrap().contains("we cut scope"));
 }
+
+/// A pass that finds a missed digest (the bot was down through the meeting) moves the meeting
+/// on and, when the next occurrence's digest is already due, sends it in the same pass.
+#[tokio::test]
+async fn one_pass_catches_up_a_missed_digest() {
+    let app = leads_channel().await;
+    app.say(
+        ME,
+        "meeting add <#C0LEADS> \"weekdays 9:00\" lead 15 Standup",
+    )
+    .await;
+    // Mon 23 Nov 09:00 London passed unseen; Tue 24 Nov's digest (08:45) is due at 08:50.
+    app.tick("2026-11-24T08:50:00Z").await;
+    let posts = posts_to(&app, LEADS);
+    assert_eq!(posts.len(), 1, "one pass sends the due digest: {posts:?}");
+    assert!(posts[0].contains("Tue 24 Nov 09:00"), "{}", posts[0]);
+    app.tick("2026-11-24T08:51:00Z").await;
+    assert_eq!(posts_to(&app, LEADS).len(), 1, "and only once");
+}

@@ -13,17 +13,24 @@ use crate::views::{headsup_item, room_label};
 /// twice; the meeting then moves on to its next occurrence.
 pub(in crate::scheduler) async fn run(p: &Pass<'_>) -> Result<(), StoreError> {
     let (store, now, dry_run) = (&p.s.store, p.now, p.dry_run);
-    for m in store.meetings_due(now, BATCH).await? {
+    for mut m in store.meetings_due(now, BATCH).await? {
+        if m.starts_at(m.next.occurrence) <= now {
+            // The meeting already started (the bot was down through the lead time).
+            tracing::warn!(team = %m.team, meeting = m.number, at = %now, "missed a digest: the meeting had started");
+            let Some(upcoming) = m.following(now) else {
+                continue;
+            };
+            if !dry_run {
+                store.advance_meeting(&m, upcoming, None).await?;
+            }
+            if upcoming.digest_at > now {
+                continue;
+            }
+            // The next occurrence's digest is due already: this pass sends it.
+            m.next = upcoming;
+        }
         let next = m.following(now);
         let starts = m.starts_at(m.next.occurrence);
-        if starts <= now {
-            // The meeting already started (the bot was down through the lead time).
-            tracing::warn!(team = %m.team, meeting = m.number, "missed a digest: the meeting had started");
-            if !dry_run && let Some(next) = next {
-                store.advance_meeting(&m, next, None).await?;
-            }
-            continue;
-        }
         let ask = p.s.messenger.channel_members(&m.team, &m.channel);
         let members = match tokio::time::timeout(SEND_TIMEOUT, ask).await {
             Ok(Ok(members)) => members,
