@@ -579,13 +579,7 @@ mod tests {
         );
         c.line("/peer add @ana weekly").await;
         c.line("/peer add @raj weekly").await;
-        let started = std::time::Instant::now();
         let out = c.line("advance 30d").await.unwrap();
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(2),
-            "{:?}",
-            started.elapsed()
-        );
         assert!(
             out.starts_with("It is now Wed 2026-12-23 10:00 EST.\n"),
             "{out}"
