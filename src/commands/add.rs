@@ -1,6 +1,6 @@
 //! `/peer add @user [cadence] [because …]`: put a peer on the map (SPEC §1).
 
-use super::args::{Args, bounded_text, free_text};
+use super::args::{Args, bounded_text, echo};
 use super::{Ctx, Reply, fmt_day};
 use crate::domain::{Cadence, Peer, UserId};
 use crate::error::{Result, UsageError};
@@ -52,7 +52,7 @@ pub(super) fn parse(args: &mut Args) -> Result<Add, UsageError> {
                 " Start the reason with `because`.".into()
             };
             return Err(UsageError::new(
-                format!("I did not understand `{}`.{hint}", free_text(w)),
+                format!("I did not understand {}.{hint}", echo(w)),
                 USAGE,
             ));
         }
@@ -89,7 +89,7 @@ impl Add {
         {
             return Err(UsageError::new(
                 format!(
-                    "{} is already on your map. Change the rhythm with `/peer cadence {} <cadence>`.",
+                    "{} is already on your map. Change the rhythm with /peer cadence {} followed by the cadence.",
                     peer.peer.mention(),
                     peer.peer.mention()
                 ),

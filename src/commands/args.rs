@@ -47,8 +47,8 @@ impl<'a> Args<'a> {
             Some(w) => UserId::from_mention(w).ok_or_else(|| {
                 UsageError::new(
                     format!(
-                        "`{}` is not a person I can recognise: type `@` and pick them from Slack's list.",
-                        free_text(w)
+                        "{} is not a person I can recognise: type `@` and pick them from Slack's list.",
+                        echo(w)
                     ),
                     usage,
                 )
@@ -61,7 +61,7 @@ impl<'a> Args<'a> {
         match self.rest() {
             None => Ok(()),
             Some(junk) => Err(UsageError::new(
-                format!("I did not understand `{}`.", free_text(junk)),
+                format!("I did not understand {}.", echo(junk)),
                 usage,
             )),
         }
@@ -73,6 +73,45 @@ pub(crate) fn free_text(s: &str) -> String {
     s.replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&amp;", "&")
+}
+
+/// What the user typed, quoted back in a reply: plain words in a code span, Slack's own escapes
+/// (`<@U…|name>`, `<#C…>`, `<!here>`, links) left outside it, where Slack shows them as names. Inside a
+/// code span Slack would show the raw escape.
+pub(crate) fn echo(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s.trim();
+    let plain = |text: &str, out: &mut String| {
+        let text = text.trim();
+        if !text.is_empty() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push('`');
+            out.push_str(&text.replace('`', "ˋ").replace('<', "‹").replace('>', "›"));
+            out.push('`');
+        }
+    };
+    // Each escape ends at a `>` and starts at the last `<` before it.
+    while let Some(end) = rest.find('>') {
+        let Some(start) = rest[..end].rfind('<').filter(|&st| end > st + 1) else {
+            plain(&rest[..=end], &mut out);
+            rest = &rest[end + 1..];
+            continue;
+        };
+        plain(&rest[..start], &mut out);
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&rest[start..=end]);
+        rest = &rest[end + 1..];
+    }
+    plain(rest, &mut out);
+    if out.is_empty() {
+        "nothing".to_string()
+    } else {
+        out
+    }
 }
 
 /// Free text with a length limit, for notes and reasons.
@@ -115,7 +154,7 @@ pub(crate) fn id_number(
         .parse::<i64>()
         .ok()
         .filter(|n| *n > 0)
-        .ok_or_else(|| UsageError::new(format!("`{}` is not a {noun}.", free_text(w)), usage))
+        .ok_or_else(|| UsageError::new(format!("{} is not a {noun}.", echo(w)), usage))
 }
 
 #[cfg(test)]
@@ -131,6 +170,29 @@ mod tests {
         a.skip_words(2);
         assert_eq!(a.rest(), Some("a\nb"));
         assert_eq!(a.next_word(), None);
+    }
+
+    #[test]
+    fn typed_text_is_echoed_with_slacks_escapes_outside_code() {
+        assert_eq!(echo("soon"), "`soon`");
+        assert_eq!(echo("<@UBO|bo>"), "<@UBO|bo>");
+        assert_eq!(echo("hi <@UBO|bo> there"), "`hi` <@UBO|bo> `there`");
+        assert_eq!(echo("a`b"), "`aˋb`");
+        assert_eq!(echo("&lt;3 <#C1|x>"), "`&lt;3` <#C1|x>");
+        assert_eq!(echo("<http://x>"), "<http://x>");
+        assert_eq!(echo("a<@b<@U1>"), "`a‹@b` <@U1>");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn echo_never_panics_and_never_leaves_an_escape_in_code(s in "\\PC{0,30}") {
+            let e = echo(&s);
+            for (i, part) in e.split('`').enumerate() {
+                if i % 2 == 1 {
+                    proptest::prop_assert!(!part.contains("<@"), "{}", e);
+                }
+            }
+        }
     }
 
     #[test]

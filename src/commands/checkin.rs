@@ -1,6 +1,6 @@
 //! `/peer checkin @user [coffee] [on <date>] [notes]`: log a contact; it restarts the clock.
 
-use super::args::{Args, bounded_text, free_text};
+use super::args::{Args, bounded_text, echo};
 use super::{Ctx, Reply, fmt_day};
 use crate::domain::{
     CheckinEntry, DATE_EXAMPLES, DateSpec, UserId, oldest_allowed, parse_date_spec,
@@ -44,8 +44,8 @@ pub(super) fn parse(args: &mut Args) -> Result<Checkin, UsageError> {
             Ok(None) => {
                 let what = match words.get(1) {
                     Some(_) => format!(
-                        "`on {}` is not a date I can read.",
-                        free_text(&words[1..].join(" "))
+                        "{} is not a date I can read.",
+                        echo(&format!("on {}", words[1..].join(" ")))
                     ),
                     None => "On which date?".to_string(),
                 };

@@ -5,7 +5,7 @@ use super::args::{Args, bounded_text};
 use super::{Ctx, Reply, fmt_day};
 use crate::domain::{Published, UserId};
 use crate::error::{Result, UsageError};
-use crate::outbound::context_with_age;
+use crate::outbound::escape_mrkdwn;
 
 pub const USAGE: &str = "`/peer context set <what your team is juggling>` · `/peer context clear` · \
 `/peer context @user` · `/peer context`";
@@ -60,11 +60,12 @@ impl ContextCmd {
         match self {
             ContextCmd::Set(text) => {
                 ctx.store.set_context(ctx.owner, text, ctx.now).await?;
-                Ok(Reply::new(
-                    "Published. Anyone in the workspace can read it with `/peer context @you`, and the \
+                Ok(Reply::new(format!(
+                    "Published. Anyone in the workspace can read it with /peer context {}, and the \
                      digests of your leadership meetings show it. In 30 days I'll ask you to refresh it; \
                      `/peer context clear` takes it down.",
-                ))
+                    ctx.owner.user.mention()
+                )))
             }
             ContextCmd::Clear => {
                 if ctx.store.clear_context(ctx.owner).await? {
@@ -99,8 +100,13 @@ impl ContextCmd {
     }
 
     fn line(&self, ctx: &Ctx<'_>, p: &Published) -> String {
+        // Once: "(set Mon 23 Nov)", or "(set Mon 23 Nov, 31 days ago)" when it is stale.
         let day = fmt_day(ctx.prefs().local_date(p.set_at), ctx.today());
-        format!("{} (set {day})", context_with_age(p, ctx.now))
+        let age = p
+            .stale_days(ctx.now)
+            .map(|d| format!(", {d} days ago"))
+            .unwrap_or_default();
+        format!("{} _(set {day}{age})_", escape_mrkdwn(&p.text))
     }
 }
 

@@ -2,7 +2,7 @@
 //! `headsup move <id> before <when>`, `/peer headsups`. A heads-up is the owner's alone: nothing
 //! about it is posted anywhere or shown to anyone, the named peers included.
 
-use super::args::{Args, bounded_text, free_text, id_number, quoted};
+use super::args::{Args, bounded_text, echo, id_number, quoted};
 use super::{Ctx, Reply, fmt_moment};
 use crate::domain::{Headsup, Meeting, Stage, UserId, WhenSpec, parse_when};
 use crate::error::{Result, UsageError};
@@ -12,7 +12,7 @@ pub const USAGE: &str = "`/peer headsup \"<what>\" @a @b … before <when>` · `
 pub const ABOUT: &str = "Tell them before you tell the room. Register news that will land on peers' teams, who must hear it \
 from you first, and when the room hears it (`2026-12-03 10:00`, `tomorrow 9:30`, `mon 10:00`, `in 3 days`, in your zone, \
 or a leadership meeting's name: its next occurrence). \
-I remind you about 3 days, 1 day and 2 hours before for anyone not yet `/peer told`, and afterwards ask who heard it first. \
+I remind you 3 days, 1 day and 2 hours before (those still ahead when you register it) for anyone not yet `/peer told`, and afterwards ask who heard it first. \
 Nobody else sees any of it.";
 pub const LIST_USAGE: &str = "`/peer headsups`";
 pub const LIST_ABOUT: &str =
@@ -61,7 +61,7 @@ fn parse_before(args: &mut Args) -> Result<Room, UsageError> {
         Some(w) if w.eq_ignore_ascii_case("before") => {}
         Some(w) => {
             return Err(UsageError::new(
-                format!("I expected `before <when>`, not `{}`.", free_text(w)),
+                format!("I expected `before <when>`, not {}.", echo(w)),
                 USAGE,
             ));
         }
@@ -90,12 +90,33 @@ fn parse_before(args: &mut Args) -> Result<Room, UsageError> {
 fn not_a_time(rest: &str) -> UsageError {
     UsageError::new(
         format!(
-            "`{}` is not a time I can read, nor the name of a leadership meeting: use e.g. `2026-12-03 10:00`, \
+            "{} is not a time I can read, nor the name of a leadership meeting: use e.g. `2026-12-03 10:00`, \
              `tomorrow 9:30`, `mon 10:00`, `next friday 2pm`, `Dec 10 at 9:00`, `in 3 days` or a name from `/peer meeting list`.",
-            free_text(rest)
+            echo(rest)
         ),
         USAGE,
     )
+}
+
+/// What the confirmation promises: only the reminders that will come (a room 90 minutes away
+/// gets none before it), then the question afterwards.
+fn promise(h: &Headsup) -> String {
+    let leads: Vec<&str> = h
+        .reminders_to_come()
+        .into_iter()
+        .map(Stage::lead_words)
+        .collect();
+    let after = "after the room I'll ask who heard it from you first.";
+    match leads.as_slice() {
+        [] => format!("the room is too close for reminders, so tell them now; {after}"),
+        [one] => {
+            format!("I'll remind you {one} before for anyone not yet `/peer told`, and {after}")
+        }
+        [rest @ .., last] => format!(
+            "I'll remind you {} and {last} before for anyone not yet `/peer told`, and {after}",
+            rest.join(", ")
+        ),
+    }
 }
 
 pub(super) fn parse(text: &str) -> Result<HeadsupCmd, UsageError> {
@@ -244,12 +265,13 @@ impl HeadsupCmd {
                     .await?;
                 let who: Vec<String> = peers.iter().map(UserId::mention).collect();
                 Ok(Reply::new(format!(
-                    "Heads-up #{number}: “{}”. The room hears it {} ({}). Tell {} first; I'll remind you about 3 days, \
-                     1 day and 2 hours before for anyone not yet `/peer told`. Only you can see this.",
+                    "Heads-up #{number}: “{}”. The room hears it {} ({}). Tell {} first; {} \
+                     Only you can see this.",
                     escape_mrkdwn(what),
                     fmt_moment(room_at, prefs.tz, today),
                     prefs.tz.name(),
-                    who.join(", ")
+                    who.join(", "),
+                    promise(&draft)
                 )))
             }
             HeadsupCmd::Cancel { number } => {
@@ -289,9 +311,11 @@ impl HeadsupCmd {
                     )
                     .into());
                 }
+                let moved = draft(&h.what, room_at, ctx.now, &peers);
                 Ok(Reply::new(format!(
-                    "Heads-up #{number} moved: the room hears it {}. Reminders start over from now.",
-                    fmt_moment(room_at, prefs.tz, today)
+                    "Heads-up #{number} moved: the room hears it {}. {}",
+                    fmt_moment(room_at, prefs.tz, today),
+                    promise(&moved)
                 )))
             }
         }

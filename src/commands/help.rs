@@ -1,6 +1,6 @@
 //! `/peer help [topic]`: the command list, or one subcommand explained.
 
-use super::args::{Args, free_text};
+use super::args::{Args, echo};
 use super::{COMMANDS, Reply, Spec};
 use crate::error::UsageError;
 use std::sync::LazyLock;
@@ -32,7 +32,7 @@ pub(super) fn parse(args: &mut Args) -> Result<Help, UsageError> {
                 Some(spec) => Some(spec.name),
                 None => {
                     return Err(UsageError::new(
-                        format!("There is no help on `{}`.", free_text(w)),
+                        format!("There is no help on {}.", echo(w)),
                         &USAGE_LINE,
                     ));
                 }

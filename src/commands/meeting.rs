@@ -2,7 +2,7 @@
 //! digest before each occurrence. Meetings belong to the workspace (their digests are public
 //! to their channel); the schedule is read in the time zone of whoever adds it.
 
-use super::args::{Args, bounded_text, free_text, id_number, quoted};
+use super::args::{Args, bounded_text, echo, id_number, quoted};
 use super::{Ctx, Reply};
 use crate::domain::{ChannelId, DEFAULT_LEAD_MINUTES, MAX_LEAD_MINUTES, Meeting, Schedule, UserId};
 use crate::error::{Result, UsageError};
@@ -63,8 +63,8 @@ pub(super) fn parse(args: &mut Args) -> Result<MeetingCmd, UsageError> {
         Some("add") => parse_add(args.rest().unwrap_or("")),
         Some(other) => Err(UsageError::new(
             format!(
-                "`/peer meeting {}` is not something I know.",
-                free_text(other)
+                "{} is not something I know.",
+                echo(&format!("/peer meeting {other}"))
             ),
             USAGE,
         )),
@@ -75,12 +75,17 @@ pub(super) fn parse(args: &mut Args) -> Result<MeetingCmd, UsageError> {
 fn parse_add(text: &str) -> Result<MeetingCmd, UsageError> {
     let mut args = Args::new(text);
     let channel = match args.next_word() {
-        None => return Err(UsageError::new("Which channel? Type `#` and pick it.", USAGE)),
+        None => {
+            return Err(UsageError::new(
+                "Which channel? Type `#` and pick it.",
+                USAGE,
+            ));
+        }
         Some(w) => ChannelId::from_reference(w).ok_or_else(|| {
             UsageError::new(
                 format!(
-                    "`{}` is not a channel I can recognise: type `#` and pick it from Slack's list.",
-                    free_text(w)
+                    "{} is not a channel I can recognise: type `#` and pick it from Slack's list.",
+                    echo(w)
                 ),
                 USAGE,
             )
@@ -111,8 +116,8 @@ fn parse_add(text: &str) -> Result<MeetingCmd, UsageError> {
             .ok_or_else(|| {
                 UsageError::new(
                     format!(
-                        "`lead {}`: give the minutes before the meeting, 0 to {MAX_LEAD_MINUTES}.",
-                        free_text(w)
+                        "{}: give the minutes before the meeting, 0 to {MAX_LEAD_MINUTES}.",
+                        echo(&format!("lead {w}"))
                     ),
                     USAGE,
                 )
@@ -292,7 +297,7 @@ async fn remove(ctx: &Ctx<'_>, number: i64) -> Result<Reply> {
 async fn preview(ctx: &Ctx<'_>, number: i64) -> Result<Reply> {
     let (m, members) = manageable(ctx, number).await?;
     let body = ctx.store.digest_for(&m, &members, ctx.now).await?;
-    let room = room_label(&m, m.next.occurrence);
+    let room = room_label(&m, m.next.occurrence, ctx.now);
     Ok(Reply::new(format!(
         "Only you can see this preview. If the digest went out now, {} would read:\n\n{}\n\n\
          It will go out {}.",

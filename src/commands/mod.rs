@@ -204,7 +204,7 @@ impl Command {
         match Spec::find(sub) {
             Some(spec) => (spec.parse)(&mut args),
             None => Err(UsageError::new(
-                format!("I don't know `/peer {}`.", args::free_text(sub)),
+                format!("I don't know {}.", args::echo(&format!("/peer {sub}"))),
                 all_usage(),
             )),
         }
@@ -301,7 +301,7 @@ impl Ctx<'_> {
             Some(p) => Ok(p),
             None => Err(UsageError::new(
                 format!(
-                    "{} is not on your map. Add them first with `/peer add {}`.",
+                    "{} is not on your map. Add them first with /peer add {}.",
                     who.mention(),
                     who.mention()
                 ),

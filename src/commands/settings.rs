@@ -1,6 +1,6 @@
 //! `/peer settings [tz <zone>] [hours <HH-HH>] [days <mon-fri>]`: when nudges may reach you.
 
-use super::args::{Args, free_text};
+use super::args::{Args, echo};
 use super::{Ctx, Reply};
 use crate::domain::{WeekdaySet, WorkingHours, nudge_at};
 use crate::error::{Result, UsageError};
@@ -30,7 +30,7 @@ pub(super) fn parse(args: &mut Args) -> Result<Settings, UsageError> {
                 let v = value.ok_or_else(missing)?;
                 s.tz = Some(Tz::from_str_insensitive(v).map_err(|_| {
                     UsageError::new(
-                        format!("`{}` is not a time zone I know: use a name like `Europe/Paris` or `America/New_York`.", free_text(v)),
+                        format!("{} is not a time zone I know: use a name like `Europe/Paris` or `America/New_York`.", echo(v)),
                         USAGE,
                     )
                 })?);
@@ -38,7 +38,13 @@ pub(super) fn parse(args: &mut Args) -> Result<Settings, UsageError> {
             "hours" if s.hours.is_none() => {
                 let v = value.ok_or_else(missing)?;
                 s.hours = Some(WorkingHours::parse(v).ok_or_else(|| {
-                    UsageError::new(format!("`{}` is not a range of hours: use e.g. `9-17` (start before end, 0–24).", free_text(v)), USAGE)
+                    UsageError::new(
+                        format!(
+                            "{} is not a range of hours: use e.g. `9-17` (start before end, 0–24).",
+                            echo(v)
+                        ),
+                        USAGE,
+                    )
                 })?);
             }
             "days" if s.days.is_none() => {
@@ -46,8 +52,8 @@ pub(super) fn parse(args: &mut Args) -> Result<Settings, UsageError> {
                 s.days = Some(WeekdaySet::parse(v).ok_or_else(|| {
                     UsageError::new(
                         format!(
-                            "`{}` is not a set of days: use e.g. `mon-fri` or `mon,wed,fri`.",
-                            free_text(v)
+                            "{} is not a set of days: use e.g. `mon-fri` or `mon,wed,fri`.",
+                            echo(v)
                         ),
                         USAGE,
                     )
@@ -58,7 +64,7 @@ pub(super) fn parse(args: &mut Args) -> Result<Settings, UsageError> {
             }
             _ => {
                 return Err(UsageError::new(
-                    format!("I did not understand `{}`.", free_text(key)),
+                    format!("I did not understand {}.", echo(key)),
                     USAGE,
                 ));
             }

@@ -1,6 +1,6 @@
 //! `/peer snooze @user <N days | until <date>>`: hold nudges about a peer for a while.
 
-use super::args::{Args, free_text};
+use super::args::{Args, echo};
 use super::{Ctx, Reply, fmt_day};
 use crate::domain::{DateSpec, UserId, parse_date_spec};
 use crate::error::{Result, UsageError};
@@ -57,7 +57,7 @@ pub(super) fn parse(args: &mut Args) -> Result<Snooze, UsageError> {
                 "week" | "weeks" => n.saturating_mul(7),
                 _ => {
                     return Err(UsageError::new(
-                        format!("`{}` is not days or weeks.", free_text(unit)),
+                        format!("{} is not days or weeks.", echo(unit)),
                         USAGE,
                     ));
                 }
@@ -73,7 +73,7 @@ pub(super) fn parse(args: &mut Args) -> Result<Snooze, UsageError> {
         }
         [w, ..] => {
             return Err(UsageError::new(
-                format!("I did not understand `{}`.", free_text(w)),
+                format!("I did not understand {}.", echo(w)),
                 USAGE,
             ));
         }

@@ -2,7 +2,7 @@
 //! means they heard it from you first; after the room, `late` records that they did not.
 //! Telling counts as contact: it restarts the peer's check-in clock when they are on the map.
 
-use super::args::{Args, free_text};
+use super::args::{Args, echo};
 use super::headsup::parse_number;
 use super::{Ctx, Reply, fmt_day, fmt_moment};
 use crate::domain::{Headsup, UserId};
@@ -41,7 +41,7 @@ pub(super) fn parse(args: &mut Args) -> Result<Told, UsageError> {
             number = Some(parse_number(Some(w), USAGE)?);
         } else {
             return Err(UsageError::new(
-                format!("I did not understand `{}`.", free_text(w)),
+                format!("I did not understand {}.", echo(w)),
                 USAGE,
             ));
         }
@@ -76,28 +76,37 @@ impl Told {
             .and_then(|p| p.heard_first.map(|first| (first, p.told_at)));
         if let Some((first, told_at)) = before {
             let when = told_at
-                .map(|t| format!(" ({})", fmt_moment(t, ctx.prefs().tz, today)))
+                .map(|t| {
+                    let m = fmt_moment(t, ctx.prefs().tz, today);
+                    // "on Fri 20 Nov 10:00", but "today 10:00".
+                    let on = if m.starts_with(char::is_uppercase) {
+                        " on"
+                    } else {
+                        ""
+                    };
+                    format!("{on} {m}")
+                })
                 .unwrap_or_default();
             let was = if first {
-                format!("told before the room{when}")
+                format!(
+                    "you told {} about #{} before the room{when}",
+                    self.peer.mention(),
+                    h.number
+                )
             } else {
-                "heard it in the room".to_string()
+                format!("{} heard #{} in the room", self.peer.mention(), h.number)
             };
             if heard_first == Some(first) {
                 return Ok(Reply::new(format!(
-                    "Already noted: {} {was} about #{}. Nothing changed.",
-                    self.peer.mention(),
-                    h.number
+                    "Already noted: {was}. Nothing changed."
                 )));
             }
             if !self.correct {
                 let fix = if self.late { " late" } else { "" };
                 return Err(UsageError::new(
                     format!(
-                        "You already noted that {} {was} about #{}. If that was wrong, \
-                         `/peer told {} {}{fix} correct` changes it.",
-                        self.peer.mention(),
-                        h.number,
+                        "You already noted that {was}. If that was wrong, /peer told {} {}{fix} \
+                         correct changes it.",
                         self.peer.mention(),
                         h.number
                     ),
@@ -172,11 +181,11 @@ impl Told {
         };
         if let Some((first, _)) = before {
             let was = if first {
-                "told before the room"
+                "that you told them before the room"
             } else {
-                "heard it in the room"
+                "that they heard it in the room"
             };
-            text = format!("Corrected (it said: {was}). {text}");
+            text = format!("Corrected: it said {was}. {text}");
         }
         if let Some(p) = &contact {
             text.push_str(&format!(

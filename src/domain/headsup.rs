@@ -46,6 +46,16 @@ impl Stage {
     }
 
     /// How long before the room this reminder is due.
+    /// `3 days`, `1 day`, `2 hours`: how long before the room a reminder comes.
+    pub fn lead_words(self) -> &'static str {
+        match self {
+            Stage::ThreeDays => "3 days",
+            Stage::OneDay => "1 day",
+            Stage::TwoHours => "2 hours",
+            Stage::None | Stage::After => "",
+        }
+    }
+
     pub fn lead(self) -> TimeDelta {
         match self {
             Stage::ThreeDays => TimeDelta::days(3),
@@ -107,6 +117,14 @@ impl Headsup {
         Stage::REMINDERS
             .into_iter()
             .find(|s| *s > done && self.moment(*s) > self.armed_at)
+    }
+
+    /// The reminders still to come for a heads-up armed now: what a confirmation may promise.
+    pub fn reminders_to_come(&self) -> Vec<Stage> {
+        Stage::REMINDERS
+            .into_iter()
+            .filter(|s| self.moment(*s) > self.armed_at)
+            .collect()
     }
 
     /// Decides the next step at `now` for an owner with `prefs`.

@@ -70,6 +70,9 @@ pub struct HeadsupItem {
     pub number: i64,
     pub what: String,
     pub room: String,
+    /// How far off the room was when the message was written (`in about 2 hours`).
+    #[serde(default)]
+    pub until: String,
     pub untold: Vec<UserId>,
 }
 
@@ -177,27 +180,52 @@ impl Notice {
                         out.push_str(&format!("• {}\n", headsup_line(h)));
                     }
                 }
-                out.push_str(if items.is_empty() {
-                    "Once you have told someone: `/peer told @peer <number>`."
-                } else {
-                    "Log one with `/peer checkin @peer`, or `/peer snooze @peer 3 days`."
-                });
-                out
+                // The hint names a real peer from the message, never a placeholder.
+                match (items.first(), headsups.first()) {
+                    (Some(i), _) => out.push_str(&format!(
+                        "Log one with /peer checkin {m}, or /peer snooze {m} 3 days.",
+                        m = i.peer.mention()
+                    )),
+                    (None, Some(h)) => {
+                        if let Some(p) = h.untold.first() {
+                            out.push_str(&format!(
+                                "Once you have told someone: /peer told {} {}.",
+                                p.mention(),
+                                h.number
+                            ));
+                        }
+                    }
+                    (None, None) => {}
+                }
+                out.trim_end().to_string()
             }
-            Notice::HeadsupReminder { item, stage } => {
-                let when = if *stage == Stage::TwoHours {
-                    "in about 2 hours"
+            Notice::HeadsupReminder { item, .. } => {
+                // The room's own moment ("today 15:00"), never a stage word that a late
+                // reminder would make false ("tomorrow" on the day itself).
+                let then = match item.untold.as_slice() {
+                    [one] => format!(
+                        " Tell them first, then /peer told {} {}.",
+                        one.mention(),
+                        item.number
+                    ),
+                    [first, ..] => format!(
+                        " Tell them first, then mark each: /peer told {} {}, and so on.",
+                        first.mention(),
+                        item.number
+                    ),
+                    [] => String::new(),
+                };
+                let until = if item.until.is_empty() {
+                    String::new()
                 } else {
-                    "tomorrow"
+                    format!(", {}", item.until)
                 };
                 format!(
-                    ":rotating_light: The room hears #{} “{}” {when} ({}). Still untold: {}. \
-                     Tell them first, then `/peer told @peer {}`.",
+                    ":rotating_light: The room hears #{} “{}” {}{until}. Still untold: {}.{then}",
                     item.number,
                     escape_mrkdwn(&item.what),
                     item.room,
                     mentions(&item.untold),
-                    item.number
                 )
             }
             Notice::HeadsupAfter { item, told } => {
@@ -214,7 +242,7 @@ impl Notice {
                 }
                 for p in &item.untold {
                     out.push_str(&format!(
-                        "• {m}: `/peer told {m} {n}` if they did, `/peer told {m} {n} late` if they heard it in the room\n",
+                        "• {m}: /peer told {m} {n} if they did, /peer told {m} {n} late if they heard it in the room\n",
                         m = p.mention(),
                         n = item.number
                     ));

@@ -345,6 +345,7 @@ mod tests {
                 number: 2,
                 what: "news".into(),
                 room: "Thu 26 Nov 10:00".into(),
+                until: String::new(),
                 untold: vec![u("U0BEN")],
             }],
         }

@@ -37,13 +37,35 @@ pub fn headsup_item(h: &Headsup, prefs: &DeliveryPrefs, now: DateTime<Utc>) -> H
         number: h.number,
         what: h.what.clone(),
         room: fmt_moment(h.room_at, prefs.tz, prefs.local_date(now)),
+        until: time_until(h.room_at, now),
         untold: h.untold().map(|p| p.peer.clone()).collect(),
     }
 }
 
-/// `Mon 23 Nov 09:30 (Europe/London)`: an occurrence in the meeting's own zone.
-pub fn room_label(m: &Meeting, occurrence: NaiveDateTime) -> String {
-    format!("{} ({})", occurrence.format("%a %-d %b %H:%M"), m.tz.name())
+/// `in 40 minutes`, `in about 2 hours`, `in 3 days`: how far off `at` is, as the time it
+/// really is (a reminder sent late says so).
+pub fn time_until(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let minutes = (at - now).num_minutes();
+    match minutes {
+        ..=0 => "now".into(),
+        1 => "in 1 minute".into(),
+        2..=59 => format!("in {minutes} minutes"),
+        60..=89 => "in about an hour".into(),
+        90..=1199 => format!("in about {} hours", (minutes + 30) / 60),
+        1200..=2159 => "in about a day".into(),
+        _ => format!("in {} days", (minutes + 720) / 1440),
+    }
+}
+
+/// `Mon 23 Nov 09:30 (Europe/London)`: an occurrence in the meeting's own zone, with its year
+/// when that is not the year of `now` there.
+pub fn room_label(m: &Meeting, occurrence: NaiveDateTime, now: DateTime<Utc>) -> String {
+    let format = if occurrence.year() == now.with_timezone(&m.tz).year() {
+        "%a %-d %b %H:%M"
+    } else {
+        "%a %-d %b %Y %H:%M"
+    };
+    format!("{} ({})", occurrence.format(format), m.tz.name())
 }
 
 /// `● <@U> · *warm* · weekly · last contact … · next check-in …` (with snooze and heard-first

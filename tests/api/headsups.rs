@@ -129,7 +129,7 @@ async fn reminders_rise_as_the_room_approaches_and_stop_for_those_told() {
     assert_eq!(sent.len(), 1, "{sent:?}");
     let t = &texts(&app)[3];
     assert!(t.contains("<@U0ANA>: you told them before the room"), "{t}");
-    assert!(t.contains("`/peer told <@U0RAJ> 1 late`"), "{t}");
+    assert!(t.contains("/peer told <@U0RAJ> 1 late if"), "{t}");
     assert!(
         app.tick("2026-11-26T09:00:00Z").await.is_empty(),
         "nothing more"
@@ -268,8 +268,9 @@ async fn the_first_told_answer_stands_unless_corrected() {
     app.state.clock.freeze(utc("2026-11-25T16:00:00Z"));
     let r = app.say(ME, "told <@U0ANA> 1 late").await;
     assert!(
-        r.contains("You already noted that <@U0ANA> told before the room")
-            && r.contains("`/peer told <@U0ANA> 1 late correct`"),
+        r.contains(
+            "You already noted that you told <@U0ANA> about #1 before the room on Fri 20 Nov 10:00"
+        ) && r.contains("/peer told <@U0ANA> 1 late correct changes it"),
         "{r}"
     );
     let again = app
@@ -283,12 +284,52 @@ async fn the_first_told_answer_stands_unless_corrected() {
     );
     let r = app.say(ME, "told <@U0ANA> 1 late correct").await;
     assert!(
-        r.contains("Corrected (it said: told before the room)") && r.contains("in the room"),
+        r.contains("Corrected: it said that you told them before the room.")
+            && r.contains("in the room"),
         "{r}"
     );
     assert_eq!(
         app.count("select heard_first from headsup_peer where peer_id = 'U0ANA'")
             .await,
         0
+    );
+}
+
+/// The confirmation promises only the reminders that will come: a room 90 minutes away gets
+/// none, one two days away gets the 1-day and 2-hour ones; and the late reminder names the
+/// room's real moment, never "tomorrow" on the day itself.
+#[tokio::test]
+async fn a_heads_up_promises_only_what_will_happen() {
+    let app = london_friday().await;
+    let r = app
+        .say(ME, "headsup \"soon\" <@U0ANA> before in 90 minutes")
+        .await;
+    assert!(
+        r.contains("too close for reminders, so tell them now"),
+        "{r}"
+    );
+    assert!(!r.contains("remind you"), "{r}");
+    let r = app
+        .say(ME, "headsup \"later\" <@U0RAJ> before sun 12:00")
+        .await;
+    assert!(
+        r.contains("I'll remind you 1 day and 2 hours before") && !r.contains("3 days"),
+        "{r}"
+    );
+    let r = app
+        .say(ME, "headsup \"far\" <@U0RAJ> before next fri 12:00")
+        .await;
+    assert!(
+        r.contains("I'll remind you 3 days, 1 day and 2 hours before"),
+        "{r}"
+    );
+    // As promised, nothing comes before the room for #1; afterwards, the question.
+    assert!(app.tick("2026-11-20T10:30:00Z").await.is_empty());
+    let sent = app.tick("2026-11-20T11:30:00Z").await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        texts(&app)[0].contains("The room has heard #1"),
+        "{:?}",
+        texts(&app)
     );
 }

@@ -128,11 +128,16 @@ impl FakeSlack {
 
     /// Messages that reached Slack (not those answered with an error).
     pub fn dms(&self) -> Vec<Value> {
-        self.calls("chat.postMessage")
+        let dms: Vec<Value> = self
+            .calls("chat.postMessage")
             .into_iter()
             .map(|c| c.body)
             .filter(|b| b["_accepted"] == true)
-            .collect()
+            .collect();
+        for d in &dms {
+            assert_names_not_escapes(d["text"].as_str().unwrap_or_default());
+        }
+        dms
     }
 }
 
@@ -300,6 +305,17 @@ async fn conversations_members(
 }
 
 /// Signs `body` at `ts` exactly as Slack does.
+/// Slack shows a mention or channel escape as a name, except inside a code span, where the
+/// raw `<@U…>` would reach the user: no reply or message of ours may put one there.
+pub fn assert_names_not_escapes(text: &str) {
+    for (i, part) in text.split('`').enumerate() {
+        assert!(
+            i % 2 == 0 || !(part.contains("<@") || part.contains("<#C") || part.contains("<!")),
+            "a Slack escape inside a code span would show raw: {text}"
+        );
+    }
+}
+
 pub fn sign(secret: &str, ts: i64, body: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(format!("v0:{ts}:{body}").as_bytes());
@@ -418,6 +434,7 @@ impl TestApp {
         assert_eq!(resp.status(), 200, "/peer {text}");
         let v: Value = resp.json().await.unwrap();
         assert_eq!(v["response_type"], "ephemeral", "/peer {text}: {v}");
+        assert_names_not_escapes(v["text"].as_str().unwrap_or_default());
         v
     }
 

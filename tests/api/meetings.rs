@@ -264,7 +264,7 @@ async fn context_is_readable_by_peers_and_its_owner_is_asked_once_to_refresh_it(
         .await;
     let r = app.say(BOB, "context <@U0ANA|ana>").await;
     assert!(
-        r.contains("<@U0ANA>'s team is juggling: hiring freeze until January (set today)"),
+        r.contains("<@U0ANA>'s team is juggling: hiring freeze until January _(set today)_"),
         "{r}"
     );
     let r = app.say(BOB, "context <@U0OUT>").await;
@@ -273,7 +273,9 @@ async fn context_is_readable_by_peers_and_its_owner_is_asked_once_to_refresh_it(
     // 31 days later, a Monday inside working hours.
     app.state.clock.freeze(utc("2026-12-21T10:00:00Z"));
     let r = app.say(BOB, "context <@U0ANA>").await;
-    assert!(r.contains("_(set 31 days ago)_"), "{r}");
+    // The age is said once, with the date: no "31 days ago (set Fri 20 Nov)".
+    assert!(r.contains("_(set Fri 20 Nov, 31 days ago)_"), "{r}");
+    assert_eq!(r.matches("set ").count(), 1, "{r}");
     app.tick("2026-12-21T10:00:00Z").await;
     app.tick("2026-12-22T10:00:00Z").await;
     let asks: Vec<Value> = all_sent(&app)
@@ -285,7 +287,7 @@ async fn context_is_readable_by_peers_and_its_owner_is_asked_once_to_refresh_it(
     // Refreshing starts the clock again.
     app.say(ANA, "context set hiring freeze lifted").await;
     let r = app.say(BOB, "context <@U0ANA>").await;
-    assert!(r.contains("hiring freeze lifted (set today)"), "{r}");
+    assert!(r.contains("hiring freeze lifted _(set today)_"), "{r}");
 }
 
 #[tokio::test]

@@ -53,7 +53,7 @@ pub(in crate::scheduler) async fn run(p: &Pass<'_>) -> Result<(), StoreError> {
         };
         let body = store.digest_for(&m, &members, now).await?;
         let key = m.next.key(m.number);
-        let room = room_label(&m, m.next.occurrence);
+        let room = room_label(&m, m.next.occurrence, now);
         let adder = Owner::new(m.team.clone(), m.added_by.clone());
         let notice = Notice::Digest {
             channel: m.channel.clone(),
