@@ -10,8 +10,9 @@ use crate::outbound::escape_mrkdwn;
 
 pub const USAGE: &str = "`/peer checkin @user [coffee] [on <date>] [notes]`";
 pub const ABOUT: &str = "Log a check-in (or a `coffee`: explicitly not about work). \
-`on yesterday`, `on tue` or `on 2026-11-03` backdates it. Notes are encrypted and visible to you alone. \
-Any contact restarts the peer's clock.";
+`on yesterday`, `on last friday`, `on Nov 20` or `on 2026-11-03` backdates it (up to a year). Notes are \
+encrypted and visible to you alone. Any contact restarts the peer's clock and ends a snooze. In Slack, a bare \
+`/peer checkin @user` opens the check-in form instead.";
 
 const MAX_NOTES: usize = 4000;
 

@@ -12,7 +12,7 @@ pub const USAGE: &str = "`/peer headsup \"<what>\" @a @b … before <when>` · `
 pub const ABOUT: &str = "Tell them before you tell the room. Register news that will land on peers' teams, who must hear it \
 from you first, and when the room hears it (`2026-12-03 10:00`, `tomorrow 9:30`, `mon 10:00`, `in 3 days`, in your zone, \
 or a leadership meeting's name: its next occurrence). \
-I remind you 3 days, 1 day and 2 hours before (those still ahead when you register it) for anyone not yet `/peer told`, and afterwards ask who heard it first. \
+Peers need not be on your map. I remind you 3 days, 1 day and 2 hours before (those still ahead when you register it) for anyone not yet `/peer told`, and afterwards ask who heard it first. `cancel` drops one; `move` changes when the room hears it, and reminders start over. \
 Nobody else sees any of it.";
 pub const LIST_USAGE: &str = "`/peer headsups`";
 pub const LIST_ABOUT: &str =

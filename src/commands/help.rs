@@ -18,6 +18,20 @@ pub static USAGE_LINE: LazyLock<String> = LazyLock::new(|| {
 });
 pub const USAGE: &str = "`/peer help [<command>]`";
 
+/// The README's command table, generated from [`COMMANDS`] like `/peer help` (a test keeps
+/// the README's copy identical).
+pub fn markdown_table() -> String {
+    let mut out = String::from("| command | what it does |\n|---|---|\n");
+    for s in COMMANDS {
+        out.push_str(&format!(
+            "| {} | {} |\n",
+            s.usage.replace('|', "\\|"),
+            s.about.replace('|', "\\|")
+        ));
+    }
+    out
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Help {
     pub topic: Option<&'static str>,
@@ -93,5 +107,17 @@ mod tests {
     fn unknown_topics_and_trailing_words_are_refused() {
         assert!(parse(&mut Args::new("teleport")).is_err());
         assert!(parse(&mut Args::new("add now")).is_err());
+    }
+
+    /// The README's command table is the generated one: the README and `/peer help` cannot
+    /// drift apart, and every command the parser accepts is in both.
+    #[test]
+    fn the_readme_command_table_is_generated_from_the_one_table() {
+        let readme = include_str!("../../README.md");
+        let table = markdown_table();
+        assert!(
+            readme.contains(&table),
+            "README.md's command table differs; replace it with:\n{table}"
+        );
     }
 }

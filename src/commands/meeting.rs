@@ -17,7 +17,9 @@ pub const ABOUT: &str = "A recurring leadership meeting. Before each one (60 min
 channel gets a digest: credits given since the last one and the published constraints of its members; \
 each member who uses Sideways also gets a private prep DM. The schedule is crontab's five fields \
 (`30 9 * * 1`: minute, hour, day of month, month, day of week with 0 or 7 = Sunday) or plain words \
-(`mondays 9:30`, `weekdays 9:00`, `every other thursday 14:00`), read in your time zone.";
+(`mondays 9:30`, `weekdays 9:00`, `every other thursday 14:00`), read in your time zone. `list` shows \
+the workspace's meetings, `remove` drops one (its channel's members or whoever added it may), and `preview` \
+shows you privately what the next digest would say.";
 
 const MAX_NAME: usize = 80;
 

@@ -8,7 +8,8 @@ use chrono::Days;
 
 pub const USAGE: &str = "`/peer snooze @user <N days | until <date>>`";
 pub const ABOUT: &str = "Hold nudges about a peer (they are on leave, you just met at an offsite). \
-`3 days`, `2 weeks` or `until 2026-12-01`. How warm the relationship is keeps counting.";
+`3 days`, `2 weeks`, `until next friday` or `until 2026-12-01`, up to a year. How warm the relationship \
+is keeps counting.";
 
 const MAX_DAYS: u32 = 365;
 
