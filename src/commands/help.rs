@@ -20,7 +20,8 @@ pub const USAGE: &str = "`/peer help [<command>]`";
 
 /// The README's command table, generated from [`COMMANDS`] like `/peer help` (a test keeps
 /// the README's copy identical).
-pub fn markdown_table() -> String {
+#[cfg(test)]
+fn markdown_table() -> String {
     let mut out = String::from("| command | what it does |\n|---|---|\n");
     for s in COMMANDS {
         out.push_str(&format!(
