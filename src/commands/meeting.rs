@@ -8,8 +8,8 @@ use crate::domain::{ChannelId, DEFAULT_LEAD_MINUTES, MAX_LEAD_MINUTES, Meeting, 
 use crate::error::{Result, UsageError};
 use crate::outbound::{digest_text, escape_mrkdwn};
 use crate::store::NewMeeting;
-use crate::views::room_label;
-use chrono::{NaiveDateTime, Timelike};
+use crate::views::{occurrence_time, room_label};
+use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc};
 
 pub const USAGE: &str = "`/peer meeting add #channel \"<schedule>\" [lead <minutes>] [<name>]` · \
 `/peer meeting list` · `/peer meeting remove <id>` · `/peer meeting preview <id>`";
@@ -204,7 +204,10 @@ async fn add(
     let shown: Vec<String> = schedule
         .upcoming(from, 3)
         .iter()
-        .map(|t| t.format("%a %-d %b %H:%M").to_string())
+        .map(|t| {
+            let year = if t.year() == from.year() { "" } else { " %Y" };
+            t.format(&format!("%a %-d %b{year} %H:%M")).to_string()
+        })
         .collect();
     let zone_note = if ctx.profile.tz.is_none() {
         " I don't know your time zone yet, so that is UTC: set yours with `/peer settings tz <Area/City>` \
@@ -228,7 +231,7 @@ async fn add(
     )))
 }
 
-fn describe(m: &Meeting) -> String {
+fn describe(m: &Meeting, now: DateTime<Utc>) -> String {
     let name = m
         .name
         .as_deref()
@@ -241,7 +244,7 @@ fn describe(m: &Meeting) -> String {
         m.schedule.text(),
         m.tz.name(),
         m.lead_minutes,
-        m.next.occurrence.format("%a %-d %b %H:%M"),
+        occurrence_time(m, m.next.occurrence, now),
     )
 }
 
@@ -254,7 +257,7 @@ async fn list(ctx: &Ctx<'_>) -> Result<Reply> {
     }
     let lines: Vec<String> = meetings
         .iter()
-        .map(|m| format!("• {}", describe(m)))
+        .map(|m| format!("• {}", describe(m, ctx.now)))
         .collect();
     Ok(Reply::new(format!(
         "Leadership meetings in this workspace:\n{}\n`/peer meeting preview <id>` shows what the next digest would say.",

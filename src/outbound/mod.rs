@@ -265,7 +265,7 @@ impl Notice {
                 ..
             } => {
                 let mut out = format!(
-                    "Prep for {} ({room}), just for you.\n",
+                    "Prep for {}, {room}, just for you.\n",
                     escape_mrkdwn(meeting)
                 );
                 if !body.contexts.is_empty() {
@@ -297,7 +297,7 @@ impl Notice {
 /// The channel digest: credits since the last one, then members' published constraints. An
 /// empty one says so.
 pub fn digest_text(meeting: &str, room: &str, body: &DigestBody, as_of: DateTime<Utc>) -> String {
-    let mut out = format!("*Before {} ({room})*\n", escape_mrkdwn(meeting));
+    let mut out = format!("*Before {}, {room}*\n", escape_mrkdwn(meeting));
     if body.is_empty() {
         out.push_str(
             "Nothing to share this time: no credits since the last digest and no published \

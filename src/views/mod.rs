@@ -57,15 +57,19 @@ pub fn time_until(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
-/// `Mon 23 Nov 09:30 (Europe/London)`: an occurrence in the meeting's own zone, with its year
-/// when that is not the year of `now` there.
+/// `Mon 23 Nov 09:30 (Europe/London)`: an occurrence in the meeting's own zone.
 pub fn room_label(m: &Meeting, occurrence: NaiveDateTime, now: DateTime<Utc>) -> String {
+    format!("{} ({})", occurrence_time(m, occurrence, now), m.tz.name())
+}
+
+/// `Mon 23 Nov 09:30`, with its year when that is not the year of `now` in the meeting's zone.
+pub fn occurrence_time(m: &Meeting, occurrence: NaiveDateTime, now: DateTime<Utc>) -> String {
     let format = if occurrence.year() == now.with_timezone(&m.tz).year() {
         "%a %-d %b %H:%M"
     } else {
         "%a %-d %b %Y %H:%M"
     };
-    format!("{} ({})", occurrence.format(format), m.tz.name())
+    occurrence.format(format).to_string()
 }
 
 /// `● <@U> · *warm* · weekly · last contact … · next check-in …` (with snooze and heard-first

@@ -134,7 +134,7 @@ async fn the_digest_goes_out_once_before_the_meeting_with_only_what_the_channel_
     assert_eq!(posts.len(), 1, "exactly one digest: {posts:?}");
     let d = &posts[0];
     assert!(
-        d.contains("Before “Staff” (meeting 1) (Mon 23 Nov 09:30 (Europe/London))"),
+        d.contains("Before “Staff” (meeting 1), Mon 23 Nov 09:30 (Europe/London)"),
         "{d}"
     );
     assert!(
@@ -332,4 +332,27 @@ async fn one_pass_catches_up_a_missed_digest() {
     assert!(posts[0].contains("Tue 24 Nov 09:00"), "{}", posts[0]);
     app.tick("2026-11-24T08:51:00Z").await;
     assert_eq!(posts_to(&app, LEADS).len(), 1, "and only once");
+}
+
+/// Occurrences in another year say so, wherever a meeting's times are shown, and a room label
+/// is never nested in another pair of parentheses.
+#[tokio::test]
+async fn meetings_in_another_year_show_the_year() {
+    let app = leads_channel().await;
+    app.state.clock.freeze(utc("2026-12-21T10:00:00Z"));
+    let r = app
+        .say(ME, "meeting add <#C0LEADS> \"mondays 9:30\" Staff")
+        .await;
+    assert!(
+        r.contains("Mon 28 Dec 09:30") && r.contains("Mon 4 Jan 2027 09:30"),
+        "{r}"
+    );
+    // Mondays in January only: the next is next year.
+    app.say(ME, "meeting add <#C0LEADS> \"30 9 * 1 1\" January kickoffs")
+        .await;
+    let list = app.say(ME, "meeting list").await;
+    assert!(list.contains("next Mon 4 Jan 2027 09:30"), "{list}");
+    let preview = app.say(ME, "meeting preview 2").await;
+    assert!(preview.contains("Mon 4 Jan 2027 09:30"), "{preview}");
+    assert!(!preview.contains("))"), "{preview}");
 }
