@@ -198,6 +198,40 @@ mod tests {
         assert!(p("ana").unwrap_err().problem.contains("`ana`"));
         assert!(p("").is_err());
     }
+
+    /// The form keeps the same date bounds as the command, and no answer makes it panic.
+    #[test]
+    fn the_form_refuses_dates_out_of_bounds() {
+        let today: chrono::NaiveDate = "2026-12-03".parse().unwrap();
+        let form = |d: &str| CheckinForm {
+            held_on: Some(d.parse().unwrap()),
+            notes: Some("x".into()),
+            ..Default::default()
+        };
+        assert!(form("2025-11-30").entry(today).is_err());
+        assert!(form("2026-12-04").entry(today).is_err());
+        assert!(form("2026-01-30").entry(today).is_ok());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_form_answers_never_panic(
+            notes in proptest::option::of("\\PC{0,50}"),
+            offer in proptest::option::of("\\PC{0,50}"),
+            days in -800i64..800,
+            coffee in proptest::bool::ANY,
+        ) {
+            let today: chrono::NaiveDate = "2026-12-03".parse().unwrap();
+            let _ = CheckinForm {
+                held_on: today.checked_add_signed(chrono::TimeDelta::days(days)),
+                coffee,
+                notes,
+                offer,
+                ..Default::default()
+            }
+            .entry(today);
+        }
+    }
 }
 
 /// The check-in form's answers, as typed (the Slack edge reads them out of the modal).
@@ -229,6 +263,13 @@ impl CheckinForm {
             problems.push((
                 "date",
                 "That date is in the future: log a check-in once it has happened.".to_string(),
+            ));
+        }
+        if held_on < oldest_allowed(today) {
+            problems.push((
+                "date",
+                "That is more than a year ago: log check-ins from the last twelve months."
+                    .to_string(),
             ));
         }
         let nothing = self.notes.is_none()
