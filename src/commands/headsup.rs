@@ -239,6 +239,16 @@ impl HeadsupCmd {
                 )
                 .into());
             }
+            if at > ctx.now + chrono::TimeDelta::days(366) {
+                return Err(UsageError::new(
+                    format!(
+                        "{} is more than a year away: register the heads-up closer to the room.",
+                        fmt_moment(at, prefs.tz, today)
+                    ),
+                    USAGE,
+                )
+                .into());
+            }
             Ok(at)
         };
         match self {

@@ -296,11 +296,20 @@ async fn dates_are_read_as_typed_or_refused_and_nothing_is_half_written() {
         ("checkin <@U0ANA> on Feb 30", "not a date on the calendar"),
         ("checkin <@U0ANA> on tomorrow", "is in the future"),
         ("snooze <@U0ANA> until the spring", "Until when?"),
+        ("snooze <@U0ANA> until 2099-01-01", "at most 365 days"),
+        (
+            "headsup \"x\" <@U0ANA> before 2099-01-01 10:00",
+            "more than a year away",
+        ),
+        (
+            "headsup \"x\" <@U0ANA> before 2020-01-01 10:00",
+            "has already passed",
+        ),
     ] {
         let reply = app.say(ME, text).await;
         assert!(reply.contains(says), "{text}: {reply}");
         assert!(
-            reply.contains("last friday") || !says.contains("read"),
+            reply.contains("last friday") || !says.contains("I can read"),
             "examples: {reply}"
         );
     }
