@@ -12,12 +12,14 @@ mod context;
 mod credit;
 mod headsup;
 mod help;
+mod ledger;
 mod map;
 mod meeting;
 mod remove;
 mod settings;
 mod snooze;
 mod told;
+mod trade;
 
 use crate::domain::{ChannelId, DeliveryPrefs, Owner, Peer, UserId, nudge_at};
 use crate::error::{AppError, Result, UsageError};
@@ -33,11 +35,13 @@ pub use context::ContextCmd;
 pub use credit::CreditCmd;
 pub use headsup::HeadsupCmd;
 pub use help::Help;
+pub use ledger::Ledger;
 pub use meeting::MeetingCmd;
 pub use remove::Remove;
 pub use settings::Settings;
 pub use snooze::{Snooze, SnoozeFor};
 pub use told::Told;
+pub use trade::TradeCmd;
 
 /// A `/peer` invocation, fully parsed.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +60,8 @@ pub enum Command {
     Credit(CreditCmd),
     Context(ContextCmd),
     Meeting(MeetingCmd),
+    Trade(TradeCmd),
+    Ledger(Ledger),
 }
 
 /// One `/peer` subcommand: the words that name it, its usage line, what it does, and its
@@ -157,6 +163,20 @@ pub const COMMANDS: &[Spec] = &[
         parse: |a| meeting::parse(a).map(Command::Meeting),
     },
     Spec {
+        name: "trade",
+        aliases: &["trades"],
+        usage: trade::USAGE,
+        about: trade::ABOUT,
+        parse: |a| trade::parse(a).map(Command::Trade),
+    },
+    Spec {
+        name: "ledger",
+        aliases: &[],
+        usage: ledger::USAGE,
+        about: ledger::ABOUT,
+        parse: |a| ledger::parse(a).map(Command::Ledger),
+    },
+    Spec {
         name: "settings",
         aliases: &[],
         usage: settings::USAGE,
@@ -217,6 +237,7 @@ impl Command {
             Command::Help(_)
                 | Command::Map
                 | Command::Headsups
+                | Command::Ledger(_)
                 | Command::Context(ContextCmd::Read(_))
                 | Command::Meeting(MeetingCmd::List | MeetingCmd::Preview(_))
         )
@@ -238,6 +259,8 @@ impl Command {
             Command::Credit(c) => c.run(ctx).await,
             Command::Context(c) => c.run(ctx).await,
             Command::Meeting(c) => c.run(ctx).await,
+            Command::Trade(c) => c.run(ctx).await,
+            Command::Ledger(c) => c.run(ctx).await,
         }
     }
 }

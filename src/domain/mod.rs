@@ -13,6 +13,7 @@ mod ids;
 mod meeting;
 mod peer;
 mod schedule;
+mod trade;
 mod when;
 
 pub use cadence::Cadence;
@@ -30,4 +31,5 @@ pub use peer::{
     remind_again_on,
 };
 pub use schedule::Schedule;
+pub use trade::{Direction, Good, LoanStatus, RECIPROCITY_DAYS, Trade, reciprocity};
 pub use when::{WhenSpec, parse_time, parse_when};

@@ -15,6 +15,7 @@ mod loader;
 mod meetings;
 mod peers;
 mod profiles;
+mod trades;
 mod writer;
 
 pub use deliveries::{ClaimedDelivery, DeliveryClaim, SentMessage};
@@ -23,6 +24,7 @@ pub use gather::PrepInputs;
 pub use headsups::{HeadsupUpdate, ToldAnswer};
 pub use meetings::NewMeeting;
 pub use profiles::{Profile, TzSource};
+pub use trades::NewTrade;
 
 use crate::crypto::Cipher;
 use chrono::{DateTime, SubsecRound, Utc};

@@ -11,3 +11,4 @@ mod samples;
 mod scheduler;
 mod security;
 mod socket;
+mod trades;
