@@ -4,17 +4,20 @@
 
 use super::args::{Args, bounded_text, echo, id_number};
 use super::{Ctx, Reply, fmt_day};
-use crate::domain::{DATE_EXAMPLES, DateSpec, Direction, Good, UserId, parse_date_spec};
+use crate::domain::{
+    DATE_EXAMPLES, DateSpec, Direction, Good, LoanStatus, UserId, loan_first_look, parse_date_spec,
+};
 use crate::error::{Result, UsageError};
 use crate::outbound::escape_mrkdwn;
 use crate::store::NewTrade;
 
-pub const USAGE: &str =
-    "`/peer trade gave|got @user <good> <what> [back by <date>]` · `/peer trade delete <id>`";
+pub const USAGE: &str = "`/peer trade gave|got @user <good> <what> [back by <date>]` · `/peer trade delete <id>` \
+· `/peer trade returned|writeoff <id>` · `/peer trade extend <id> to <date>`";
 pub const ABOUT: &str = "Keep a private ledger of what your team and a peer's team give each other. \
 The good is one of sequencing, capacity, risk, credit or info. Capacity with `back by <date>` is a loan \
-(`/peer trade gave @ana capacity two engineers for the migration back by Jan 15`). The peer is never told; \
-`/peer ledger` speaks of it in words, never as a score.";
+(`/peer trade gave @ana capacity two engineers for the migration back by Jan 15`): on its due day, in your \
+working hours, I ask you (and weekly while it is overdue) whether it came back; `returned`, `writeoff` and \
+`extend` answer. The peer is never told; `/peer ledger` speaks of it in words, never as a score.";
 
 const MAX_TEXT: usize = 500;
 
@@ -28,6 +31,10 @@ pub enum TradeCmd {
         back_by: Option<DateSpec>,
     },
     Delete(i64),
+    /// A loan came back, or is written off.
+    Settle(i64, LoanStatus),
+    /// A loan's due date moves.
+    Extend(i64, DateSpec),
 }
 
 pub(super) fn parse(args: &mut Args) -> Result<TradeCmd, UsageError> {
@@ -37,7 +44,13 @@ pub(super) fn parse(args: &mut Args) -> Result<TradeCmd, UsageError> {
             USAGE,
         )
     })?;
-    if first.eq_ignore_ascii_case("delete") {
+    let settle = match first.to_ascii_lowercase().as_str() {
+        "delete" => Some(None),
+        "returned" | "return" => Some(Some(LoanStatus::Returned)),
+        "writeoff" | "write-off" => Some(Some(LoanStatus::WrittenOff)),
+        _ => None,
+    };
+    if let Some(settle) = settle {
         let n = id_number(
             args.next_word(),
             "Which entry? Add its id.",
@@ -45,7 +58,39 @@ pub(super) fn parse(args: &mut Args) -> Result<TradeCmd, UsageError> {
             USAGE,
         )?;
         args.finish(USAGE)?;
-        return Ok(TradeCmd::Delete(n));
+        return Ok(match settle {
+            None => TradeCmd::Delete(n),
+            Some(status) => TradeCmd::Settle(n, status),
+        });
+    }
+    if first.eq_ignore_ascii_case("extend") {
+        let n = id_number(
+            args.next_word(),
+            "Which loan? Add its id.",
+            "ledger id",
+            USAGE,
+        )?;
+        if !args
+            .next_word()
+            .is_some_and(|w| w.eq_ignore_ascii_case("to"))
+        {
+            return Err(UsageError::new(
+                "Extend to when? e.g. `/peer trade extend 3 to Jan 30`.",
+                USAGE,
+            ));
+        }
+        let words = args.peek_words(4);
+        return match parse_date_spec(&words) {
+            Ok(Some((spec, used))) if used == words.len() => Ok(TradeCmd::Extend(n, spec)),
+            Ok(_) => Err(UsageError::new(
+                format!(
+                    "{} is not a date I can read: try {DATE_EXAMPLES}.",
+                    echo(&words.join(" "))
+                ),
+                USAGE,
+            )),
+            Err(e) => Err(UsageError::new(format!("{e}."), USAGE)),
+        };
     }
     let direction = Direction::parse(first).ok_or_else(|| {
         UsageError::new(
@@ -116,6 +161,14 @@ fn split_back_by(rest: &str) -> Result<(&str, Option<DateSpec>), UsageError> {
     }
 }
 
+fn no_loan(n: i64) -> crate::error::AppError {
+    UsageError::new(
+        format!("You have no open loan #{n}. `/peer ledger` lists them."),
+        USAGE,
+    )
+    .into()
+}
+
 impl TradeCmd {
     pub async fn run(&self, ctx: &Ctx<'_>) -> Result<Reply> {
         match self {
@@ -129,6 +182,43 @@ impl TradeCmd {
                     )
                     .into())
                 }
+            }
+            TradeCmd::Settle(n, status) => {
+                if !ctx.store.settle_loan(ctx.owner, *n, *status).await? {
+                    return Err(no_loan(*n));
+                }
+                Ok(Reply::new(match status {
+                    LoanStatus::Returned => {
+                        format!("Loan #{n} marked returned. No more reminders about it.")
+                    }
+                    _ => format!("Loan #{n} written off. No more reminders about it."),
+                }))
+            }
+            TradeCmd::Extend(n, spec) => {
+                let today = ctx.today();
+                let back_by = spec.resolve_future(today);
+                if back_by <= today {
+                    return Err(UsageError::new(
+                        format!(
+                            "{} has already come: pick a later date.",
+                            fmt_day(back_by, today)
+                        ),
+                        USAGE,
+                    )
+                    .into());
+                }
+                let prefs = ctx.prefs();
+                if !ctx
+                    .store
+                    .extend_loan(ctx.owner, *n, back_by, loan_first_look(back_by, &prefs))
+                    .await?
+                {
+                    return Err(no_loan(*n));
+                }
+                Ok(Reply::new(format!(
+                    "Loan #{n} now comes back by {}. I'll ask again that day.",
+                    fmt_day(back_by, today)
+                )))
             }
             TradeCmd::Record {
                 direction,
@@ -176,6 +266,7 @@ impl TradeCmd {
                             text,
                             held_on: today,
                             back_by,
+                            remind_at: back_by.map(|d| loan_first_look(d, &ctx.prefs())),
                         },
                         ctx.now,
                     )
@@ -239,6 +330,20 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(p("delete 3").unwrap(), TradeCmd::Delete(3));
+        assert_eq!(
+            p("returned 3").unwrap(),
+            TradeCmd::Settle(3, LoanStatus::Returned)
+        );
+        assert_eq!(
+            p("write-off 3").unwrap(),
+            TradeCmd::Settle(3, LoanStatus::WrittenOff)
+        );
+        assert_eq!(
+            p("extend 3 to Jan 30").unwrap(),
+            TradeCmd::Extend(3, DateSpec::MonthDay(1, 30))
+        );
+        assert!(p("extend 3 to soon").is_err());
+        assert!(p("extend 3 Jan 30").is_err());
     }
 
     #[test]

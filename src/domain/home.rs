@@ -1,6 +1,6 @@
 //! What App Home is drawn from: one owner's rows, gathered with one query per kind.
 
-use super::{CheckinSignals, DeliveryPrefs, Headsup, Peer, UserId};
+use super::{CheckinSignals, DeliveryPrefs, Headsup, Peer, Trade, UserId};
 use std::collections::HashMap;
 
 /// Everything App Home shows for one owner.
@@ -12,4 +12,6 @@ pub struct HomeData {
     pub heard_first: HashMap<UserId, (i64, i64)>,
     pub signals: HashMap<UserId, CheckinSignals>,
     pub headsups: Vec<Headsup>,
+    /// Open capacity loans, lent or borrowed.
+    pub loans: Vec<Trade>,
 }

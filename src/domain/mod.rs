@@ -31,5 +31,8 @@ pub use peer::{
     remind_again_on,
 };
 pub use schedule::Schedule;
-pub use trade::{Direction, Good, LoanStatus, RECIPROCITY_DAYS, Trade, reciprocity};
+pub use trade::{
+    Direction, Good, LoanStatus, RECIPROCITY_DAYS, Trade, loan_first_look, loan_next_look,
+    reciprocity,
+};
 pub use when::{WhenSpec, parse_time, parse_when};

@@ -61,6 +61,16 @@ pub enum Direction {
     Got,
 }
 
+impl LoanStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoanStatus::Open => "open",
+            LoanStatus::Returned => "returned",
+            LoanStatus::WrittenOff => "written_off",
+        }
+    }
+}
+
 impl Direction {
     pub fn parse(word: &str) -> Option<Direction> {
         match word.to_ascii_lowercase().as_str() {
@@ -110,6 +120,23 @@ impl Trade {
     pub fn is_overdue(&self, today: NaiveDate) -> bool {
         self.is_open_loan() && self.back_by.is_some_and(|d| d < today)
     }
+}
+
+/// When a loan due on `back_by` is first brought up: the first working moment of that day.
+pub fn loan_first_look(
+    back_by: NaiveDate,
+    prefs: &super::DeliveryPrefs,
+) -> chrono::DateTime<chrono::Utc> {
+    prefs.next_working_instant(super::local_midnight(back_by, prefs.tz))
+}
+
+/// After a loan reminder at `now`: the next look, a week later (at most weekly while overdue).
+pub fn loan_next_look(
+    now: chrono::DateTime<chrono::Utc>,
+    prefs: &super::DeliveryPrefs,
+) -> chrono::DateTime<chrono::Utc> {
+    let next_week = prefs.local_date(now) + Days::new(7);
+    prefs.next_working_instant(super::local_midnight(next_week, prefs.tz))
 }
 
 /// The window reciprocity looks at.

@@ -48,6 +48,17 @@ pub enum Notice {
     },
     /// Once, when published context has grown old: refresh or clear it.
     ContextStale { text: String, days: i64 },
+    /// A capacity loan on its due day (and weekly while overdue): did it come back?
+    LoanDue {
+        number: i64,
+        peer: UserId,
+        /// The owner lent it (else they borrowed it).
+        lent: bool,
+        text: String,
+        /// The due day as the owner reads it (`today`, `Fri 11 Dec`).
+        back_by: String,
+        overdue: bool,
+    },
 }
 
 /// One peer in a check-in nudge.
@@ -94,6 +105,7 @@ impl Notice {
             Notice::Digest { .. } => "digest",
             Notice::MeetingPrep { .. } => "meeting_prep",
             Notice::ContextStale { .. } => "context_stale",
+            Notice::LoanDue { .. } => "loan_due",
         }
     }
 
@@ -157,6 +169,9 @@ impl Notice {
                 headsups.len()
             ),
             Notice::ContextStale { days, .. } => format!("context is {days} days old"),
+            Notice::LoanDue { number, peer, .. } => {
+                format!("loan #{number} with {} is due", peer.mention())
+            }
         }
     }
 
@@ -290,8 +305,47 @@ impl Notice {
                  or take it down with `/peer context clear`.",
                 escape_mrkdwn(text)
             ),
+            Notice::LoanDue { .. } => format!(
+                "{} Came back? /peer trade returned {n}, or `/peer trade extend {n} to <date>`, or \
+                 /peer trade writeoff {n}. Only you see this.",
+                loan_line(self),
+                n = match self {
+                    Notice::LoanDue { number, .. } => *number,
+                    _ => 0,
+                }
+            ),
         }
     }
+}
+
+/// `Loan #3: you lent <@A>'s team capacity “two engineers”, due back today.`
+pub fn loan_line(n: &Notice) -> String {
+    let Notice::LoanDue {
+        number,
+        peer,
+        lent,
+        text,
+        back_by,
+        overdue,
+    } = n
+    else {
+        return String::new();
+    };
+    let who = peer.mention();
+    let what = if *lent {
+        format!("you lent {who}'s team capacity")
+    } else {
+        format!("you promised to give back the capacity {who}'s team lent you")
+    };
+    let due = if *overdue {
+        format!("was due back {back_by} :warning:")
+    } else {
+        format!("is due back {back_by}")
+    };
+    format!(
+        "Loan #{number}: {what}, “{}”; it {due}.",
+        escape_mrkdwn(text)
+    )
 }
 
 /// The channel digest: credits since the last one, then members' published constraints. An
@@ -453,6 +507,8 @@ pub struct Home {
     pub headsups: Vec<HeadsupItem>,
     /// Offers made at the last check-in with each peer.
     pub offers: Vec<(UserId, String)>,
+    /// Open capacity loans, soonest due first, as lines.
+    pub loans: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

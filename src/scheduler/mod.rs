@@ -81,7 +81,8 @@ impl Scheduler {
             || !s.owners_due(at, 1).await?.is_empty()
             || !s.headsups_due(at, 1).await?.is_empty()
             || !s.meetings_due(at, 1).await?.is_empty()
-            || !s.contexts_to_refresh(at, 1).await?.is_empty())
+            || !s.contexts_to_refresh(at, 1).await?.is_empty()
+            || !s.loans_due(at, 1).await?.is_empty())
     }
 }
 
@@ -175,6 +176,7 @@ async fn plan_pass(p: Pass<'_>) -> Result<(), StoreError> {
     let daily_owners = jobs::headsups::run(&p).await?;
     jobs::meetings::run(&p).await?;
     jobs::contexts::run(&p).await?;
+    jobs::loans::run(&p).await?;
     jobs::nudges::run(&p, daily_owners).await
 }
 

@@ -5,8 +5,8 @@
 
 use super::Services;
 use crate::commands::checkin::{CheckinForm, FieldProblem, log};
-use crate::commands::{Command, Ctx, Reply, Snooze, SnoozeFor, Told};
-use crate::domain::{CheckinEntry, Owner, TeamId, UserId};
+use crate::commands::{Command, Ctx, Reply, Snooze, SnoozeFor, Told, TradeCmd, fmt_day};
+use crate::domain::{CheckinEntry, DateSpec, LoanStatus, Owner, TeamId, UserId};
 use crate::error::{AppError, Result};
 use crate::outbound::{Form, MessageRef, Notice, Surface};
 use std::collections::BTreeMap;
@@ -36,6 +36,10 @@ pub enum ButtonAction {
     Skip(UserId),
     Told(i64, UserId),
     Heard(i64, UserId, bool),
+    /// A loan came back (`true`) or is written off.
+    SettleLoan(i64, bool),
+    /// A loan's new due date, from the date picker.
+    ExtendLoan(i64, chrono::NaiveDate),
 }
 
 /// Everything a user can do, from any edge.
@@ -312,6 +316,24 @@ impl Services {
                 };
                 format!("{}: {how}", peer.mention())
             }),
+            ButtonAction::SettleLoan(n, returned) => {
+                let status = if *returned {
+                    LoanStatus::Returned
+                } else {
+                    LoanStatus::WrittenOff
+                };
+                TradeCmd::Settle(*n, status).run(&ctx).await.map(|_| {
+                    if *returned {
+                        "Returned".into()
+                    } else {
+                        "Written off".into()
+                    }
+                })
+            }
+            ButtonAction::ExtendLoan(n, date) => TradeCmd::Extend(*n, DateSpec::On(*date))
+                .run(&ctx)
+                .await
+                .map(|_| format!("Extended to {}", fmt_day(*date, ctx.today()))),
         };
         match outcome {
             Ok(label) => {

@@ -21,6 +21,10 @@ pub mod action {
     pub const TOLD: &str = "sw_told";
     pub const HEARD_YES: &str = "sw_heard_yes";
     pub const HEARD_NO: &str = "sw_heard_no";
+    pub const LOAN_RETURNED: &str = "sw_loan_returned";
+    pub const LOAN_WRITEOFF: &str = "sw_loan_writeoff";
+    /// A date picker; the loan's number rides in its block id (`loan:3`).
+    pub const LOAN_EXTEND: &str = "sw_loan_extend";
     /// `callback_id`s of the forms.
     pub const CHECKIN_FORM: &str = "sw_checkin_form";
     pub const SNOOZE_FORM: &str = "sw_snooze_form";
@@ -156,6 +160,19 @@ pub fn notice(n: &Notice, done: &BTreeMap<String, String>) -> Vec<Value> {
                 );
             }
             blocks
+        }
+        Notice::LoanDue { number, .. } => {
+            let v = number.to_string();
+            vec![
+                section(&crate::outbound::loan_line(n)),
+                json!({"type": "actions", "block_id": format!("loan:{number}"), "elements": [
+                    primary(button("Returned", action::LOAN_RETURNED, &v)),
+                    button("Write off", action::LOAN_WRITEOFF, &v),
+                    {"type": "datepicker", "action_id": action::LOAN_EXTEND,
+                     "placeholder": {"type": "plain_text", "text": "Extend to…"}},
+                ]}),
+                context("Only you see this; the peer is never told."),
+            ]
         }
         Notice::Digest { .. } | Notice::MeetingPrep { .. } | Notice::ContextStale { .. } => {
             sections(&n.text())
@@ -311,6 +328,13 @@ pub fn home(h: &Home) -> Value {
             peer.mention(),
             escape_mrkdwn(offer)
         )));
+    }
+    if !h.loans.is_empty() {
+        blocks
+            .push(json!({"type": "header", "text": {"type": "plain_text", "text": "Open loans"}}));
+        for l in &h.loans {
+            blocks.push(section(l));
+        }
     }
     blocks.push(context(
         "Only you can see this page. `/peer help` lists every command.",

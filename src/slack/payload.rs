@@ -78,6 +78,10 @@ fn button_action(action_id: &str, value: &str) -> Option<ButtonAction> {
             let (n, p) = numbered(value)?;
             ButtonAction::Told(n, p)
         }
+        action::LOAN_RETURNED | action::LOAN_WRITEOFF => {
+            let n = value.parse().ok().filter(|n: &i64| *n > 0)?;
+            ButtonAction::SettleLoan(n, action_id == action::LOAN_RETURNED)
+        }
         action::HEARD_YES | action::HEARD_NO => {
             let (n, p) = numbered(value)?;
             ButtonAction::Heard(n, p, action_id == action::HEARD_YES)
@@ -131,7 +135,17 @@ pub fn interaction(v: &Value) -> Option<Parsed> {
             };
             let act = v.pointer("/actions/0");
             let parsed = act.and_then(|a| {
-                button_action(str_at(a, "/action_id")?, str_at(a, "/value").unwrap_or(""))
+                let id = str_at(a, "/action_id")?;
+                if id == action::LOAN_EXTEND {
+                    // A date picker: the loan's number is in the block id, the date selected.
+                    let n = str_at(a, "/block_id")?
+                        .strip_prefix("loan:")?
+                        .parse()
+                        .ok()?;
+                    let date = str_at(a, "/selected_date")?.parse().ok()?;
+                    return Some(ButtonAction::ExtendLoan(n, date));
+                }
+                button_action(id, str_at(a, "/value").unwrap_or(""))
             });
             let action = match parsed {
                 None => Action::Stale {

@@ -31,6 +31,7 @@ impl Store {
                 .remove(owner)
                 .unwrap_or_default(),
             headsups: self.open_headsups(owner).await?,
+            loans: self.open_loans(owner).await?,
         })
     }
 

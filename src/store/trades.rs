@@ -2,7 +2,7 @@
 //! and owner), the text sealed at rest.
 
 use super::{Result, Store, StoreError, instant};
-use crate::domain::{Direction, Good, LoanStatus, Owner, Trade, UserId};
+use crate::domain::{Direction, Good, LoanStatus, Owner, TeamId, Trade, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// A trade about to be recorded.
@@ -13,9 +13,25 @@ pub struct NewTrade<'a> {
     pub text: &'a str,
     pub held_on: NaiveDate,
     pub back_by: Option<NaiveDate>,
+    /// A loan's first reminder.
+    pub remind_at: Option<DateTime<Utc>>,
 }
 
 type TradeRow = (
+    i64,
+    String,
+    String,
+    String,
+    Vec<u8>,
+    NaiveDate,
+    Option<NaiveDate>,
+    String,
+);
+
+/// A trade with its owner's ids first.
+type OwnedTradeRow = (
+    String,
+    String,
     i64,
     String,
     String,
@@ -44,7 +60,7 @@ impl Store {
         .await?;
         sqlx::query(
             "insert into trade (team_id, owner_id, number, peer_id, direction, good, text_enc, \
-             held_on, back_by, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             held_on, back_by, remind_at, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
@@ -55,6 +71,7 @@ impl Store {
         .bind(self.cipher.seal(t.text))
         .bind(t.held_on)
         .bind(t.back_by)
+        .bind(t.remind_at.map(instant))
         .bind(instant(now))
         .execute(&mut *tx)
         .await?;
@@ -87,6 +104,103 @@ impl Store {
                 .bind(number)
                 .execute(&self.pool)
                 .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The owner's open loans, soonest due first.
+    pub async fn open_loans(&self, owner: &Owner) -> Result<Vec<Trade>> {
+        let rows: Vec<TradeRow> = sqlx::query_as(
+            "select number, peer_id, direction, good, text_enc, held_on, back_by, status from trade \
+             where team_id = ? and owner_id = ? and status = 'open' and back_by is not null \
+             order by back_by, number",
+        )
+        .bind(owner.team.as_str())
+        .bind(owner.user.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(|r| self.trade_from_row(r)).collect()
+    }
+
+    /// Open loans whose reminder is due, with their owners (through `trade_by_remind_at`).
+    pub async fn loans_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<(Owner, Trade)>> {
+        let rows: Vec<OwnedTradeRow> =
+            sqlx::query_as(
+                "select team_id, owner_id, number, peer_id, direction, good, text_enc, held_on, back_by, \
+                 status from trade where remind_at <= ? and status = 'open' order by remind_at limit ?",
+            )
+            .bind(instant(now))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter()
+            .map(|(t, o, n, p, d, g, x, h, b, s)| {
+                let owner = match (TeamId::parse(&t), UserId::parse(&o)) {
+                    (Some(t), Some(u)) => Owner::new(t, u),
+                    _ => return Err(StoreError::Corrupt("trade owner ids".into())),
+                };
+                Ok((owner, self.trade_from_row((n, p, d, g, x, h, b, s))?))
+            })
+            .collect()
+    }
+
+    /// When the scheduler looks at this loan next (`None`: never).
+    pub async fn set_loan_remind(
+        &self,
+        owner: &Owner,
+        number: i64,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        sqlx::query(
+            "update trade set remind_at = ? where team_id = ? and owner_id = ? and number = ?",
+        )
+        .bind(at.map(instant))
+        .bind(owner.team.as_str())
+        .bind(owner.user.as_str())
+        .bind(number)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Closes an open loan (returned or written off); `false` when there is no such open loan.
+    pub async fn settle_loan(
+        &self,
+        owner: &Owner,
+        number: i64,
+        status: LoanStatus,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "update trade set status = ?, remind_at = null where team_id = ? and owner_id = ? \
+             and number = ? and status = 'open' and back_by is not null",
+        )
+        .bind(status.as_str())
+        .bind(owner.team.as_str())
+        .bind(owner.user.as_str())
+        .bind(number)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Moves an open loan's due date (and its next reminder); `false` when there is no such loan.
+    pub async fn extend_loan(
+        &self,
+        owner: &Owner,
+        number: i64,
+        back_by: NaiveDate,
+        remind_at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "update trade set back_by = ?, remind_at = ? where team_id = ? and owner_id = ? \
+             and number = ? and status = 'open' and back_by is not null",
+        )
+        .bind(back_by)
+        .bind(instant(remind_at))
+        .bind(owner.team.as_str())
+        .bind(owner.user.as_str())
+        .bind(number)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 

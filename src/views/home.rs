@@ -3,8 +3,8 @@
 //! one query per kind of row ([`crate::domain::HomeData`]).
 
 use super::{fmt_day, headsup_item, peer_line};
-use crate::domain::HomeData;
-use crate::outbound::{Home, HomePeer};
+use crate::domain::{Direction, HomeData};
+use crate::outbound::{Home, HomePeer, escape_mrkdwn};
 use chrono::{DateTime, Days, Utc};
 
 /// The home the owner of `data` sees at `now`.
@@ -37,9 +37,32 @@ pub fn home(data: &HomeData, now: DateTime<Utc>) -> Home {
         .filter(|h| h.room_at > now && h.untold().next().is_some())
         .map(|h| headsup_item(h, prefs, now))
         .collect();
+    let loans = data
+        .loans
+        .iter()
+        .map(|t| {
+            let who = t.peer.mention();
+            let what = match t.direction {
+                Direction::Gave => format!("you lent {who}'s team"),
+                Direction::Got => format!("you borrowed from {who}'s team"),
+            };
+            let due = t.back_by.map(|d| fmt_day(d, today)).unwrap_or_default();
+            let overdue = if t.is_overdue(today) {
+                " :warning: overdue"
+            } else {
+                ""
+            };
+            format!(
+                "#{} {what} “{}”, back by {due}{overdue}",
+                t.number,
+                escape_mrkdwn(&t.text)
+            )
+        })
+        .collect();
     Home {
         peers: lines,
         headsups,
         offers,
+        loans,
     }
 }

@@ -105,3 +105,128 @@ async fn a_trade_is_encrypted_at_rest() {
     assert!(!bytes.windows(needle.len()).any(|w| w == needle));
     assert!(!wal.windows(needle.len()).any(|w| w == needle));
 }
+
+fn press(app: &TestApp, msg: &serde_json::Value, action: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "acme"},
+        "user": {"id": ME, "team_id": TEAM},
+        "api_app_id": "A0123ABCD",
+        "trigger_id": "1234567890123.1234567890123.0123456789abcdef",
+        "container": {"type": "message", "message_ts": msg["_ts"], "channel_id": msg["_channel"], "is_ephemeral": false},
+        "channel": {"id": msg["_channel"]},
+        "message": {"type": "message", "ts": msg["_ts"], "text": msg["text"], "blocks": msg["blocks"]},
+        "response_url": app.slack.response_url(),
+        "state": {"values": {}},
+        "actions": [action]
+    })
+}
+
+/// A loan comes up on its due day inside working hours, never twice a day, weekly while
+/// overdue; its buttons (Returned, Write off, Extend) settle or move it; the borrower side is
+/// reminded of its promise the same way. Nothing reaches the peer.
+#[tokio::test]
+async fn loans_are_brought_up_on_their_day_and_settled_from_the_message() {
+    let app = spawn_app().await;
+    app.slack.set_tz(ME, "Europe/London");
+    app.state.clock.freeze(utc("2026-12-03T10:00:00Z"));
+    app.say(ME, "settings").await; // learn the zone
+    let r = app
+        .say(
+            ME,
+            "trade gave <@U0ANA> capacity two engineers back by Dec 11",
+        )
+        .await;
+    assert!(r.contains("Noted #1"), "{r}");
+    app.say(ME, "trade got <@U0RAJ> capacity a designer back by Dec 14")
+        .await;
+    // Not before the day; on the day, not before working hours.
+    assert!(app.tick("2026-12-10T10:00:00Z").await.is_empty());
+    assert!(app.tick("2026-12-11T06:00:00Z").await.is_empty());
+    let sent = app.tick("2026-12-11T09:00:00Z").await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        app.tick("2026-12-11T15:00:00Z").await.is_empty(),
+        "once a day"
+    );
+    assert!(app.tick("2026-12-12T10:00:00Z").await.is_empty());
+    let dm = app.slack.dms()[0].clone();
+    assert_eq!(dm["channel"], ME, "only the owner hears of it");
+    let text = dm["text"].as_str().unwrap();
+    assert!(
+        text.contains("Loan #1: you lent <@U0ANA>'s team capacity")
+            && text.contains("due back today"),
+        "{text}"
+    );
+    // The borrower's promise, on its own day (Monday 14 Dec).
+    let sent = app.tick("2026-12-14T09:00:00Z").await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let promise = app.slack.dms()[1].clone();
+    assert!(
+        promise["text"]
+            .as_str()
+            .unwrap()
+            .contains("you promised to give back"),
+        "{promise}"
+    );
+    // Overdue: again a week later, marked.
+    let sent = app.tick("2026-12-18T09:00:00Z").await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let again = app.slack.dms()[2]["text"].as_str().unwrap().to_string();
+    assert!(
+        again.contains("Loan #1") && again.contains("was due back Fri 11 Dec"),
+        "{again}"
+    );
+    // Extend from the date picker, then Returned from the button.
+    app.state.clock.freeze(utc("2026-12-18T10:00:00Z"));
+    let extend = press(
+        &app,
+        &dm,
+        serde_json::json!({"action_id": "sw_loan_extend", "block_id": "loan:1", "type": "datepicker",
+            "selected_date": "2027-01-08", "action_ts": "1700000005.194939"}),
+    );
+    assert_eq!(app.interact(&extend).await.status(), 200);
+    app.settle().await;
+    let ledger = app.say(ME, "ledger").await;
+    assert!(ledger.contains("back by Fri 8 Jan 2027"), "{ledger}");
+    let me = sideways::domain::Owner::new(
+        sideways::domain::TeamId::parse(TEAM).unwrap(),
+        sideways::domain::UserId::parse(ME).unwrap(),
+    );
+    let home = sideways::views::home(
+        &app.state
+            .store
+            .home_data(&me, utc("2026-12-18T10:00:00Z"))
+            .await
+            .unwrap(),
+        utc("2026-12-18T10:00:00Z"),
+    );
+    assert_eq!(home.loans.len(), 2, "App Home shows open loans");
+    assert!(
+        home.loans
+            .iter()
+            .any(|l| l.contains("a designer") && l.contains("overdue"))
+    );
+    // The borrower's message: Returned.
+    let returned = press(
+        &app,
+        &promise,
+        serde_json::json!({"action_id": "sw_loan_returned", "block_id": "loan:2", "type": "button",
+            "value": "2", "action_ts": "1700000006.194939"}),
+    );
+    assert_eq!(app.interact(&returned).await.status(), 200);
+    app.settle().await;
+    let r = app.say(ME, "trade writeoff 1").await;
+    assert!(r.contains("written off"), "{r}");
+    let r = app.say(ME, "trade writeoff 1").await;
+    assert!(r.contains("no open loan #1"), "{r}");
+    let r = app.say(ME, "trade returned 2").await;
+    assert!(r.contains("no open loan #2"), "settled by its button: {r}");
+    assert!(
+        app.tick("2027-01-08T09:00:00Z").await.is_empty(),
+        "nothing open"
+    );
+    for dm in app.slack.dms() {
+        assert_eq!(dm["channel"], ME);
+    }
+}

@@ -4,6 +4,7 @@
 
 pub(super) mod contexts;
 pub(super) mod headsups;
+pub(super) mod loans;
 pub(super) mod meetings;
 pub(super) mod nudges;
 pub(super) mod retries;
