@@ -482,6 +482,35 @@ pub enum SendError {
 
 pub use crate::domain::MessageRef;
 
+/// What marks a scheduled message as one outbox row, so that it can be recognised in Slack
+/// later: Slack message metadata `{"event_type": "sideways_delivery", "event_payload":
+/// {"delivery_id": "<team>:<row id>"}}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryTag {
+    pub team: TeamId,
+    /// The outbox row (`delivery.delivery_id`).
+    pub id: i64,
+}
+
+impl DeliveryTag {
+    /// The metadata's `event_type`.
+    pub const EVENT_TYPE: &'static str = "sideways_delivery";
+    /// The `event_payload` field that holds [`DeliveryTag::delivery_id`].
+    pub const FIELD: &'static str = "delivery_id";
+
+    pub fn new(team: &TeamId, id: i64) -> Self {
+        DeliveryTag {
+            team: team.clone(),
+            id,
+        }
+    }
+
+    /// `T0001:42`: unique per workspace and outbox row.
+    pub fn delivery_id(&self) -> String {
+        format!("{}:{}", self.team, self.id)
+    }
+}
+
 /// A form to open for the user who acted.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Form {
@@ -540,6 +569,32 @@ pub trait Messenger: Send + Sync + 'static {
     /// Delivers a DM to `to` (or posts a digest to its channel). Returns where it landed when
     /// the transport can update messages.
     async fn send(&self, to: &Owner, notice: &Notice) -> Result<Option<MessageRef>, SendError>;
+
+    /// [`Messenger::send`] for an outbox message: the message carries `tag` where the transport
+    /// can keep it (Slack: message metadata), so [`Messenger::already_delivered`] can find it.
+    async fn send_tagged(
+        &self,
+        to: &Owner,
+        notice: &Notice,
+        _tag: &DeliveryTag,
+    ) -> Result<Option<MessageRef>, SendError> {
+        self.send(to, notice).await
+    }
+
+    /// Whether the message tagged `tag` already reached `to`'s DM (or the notice's channel),
+    /// looking no further back than `since` (when it was recorded): asked before sending again
+    /// a message whose earlier attempt may have reached Slack unrecorded (a sender that died
+    /// mid-send). Where it landed if so. Transports that cannot lose a send that way (the
+    /// console) answer `None`: not delivered.
+    async fn already_delivered(
+        &self,
+        _to: &Owner,
+        _notice: &Notice,
+        _tag: &DeliveryTag,
+        _since: DateTime<Utc>,
+    ) -> Result<Option<MessageRef>, SendError> {
+        Ok(None)
+    }
 
     /// Shows a form, home, redrawn message or private answer. Transports without such
     /// surfaces (the console) ignore it.

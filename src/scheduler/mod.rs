@@ -8,6 +8,11 @@
 //! Sending goes through the [`crate::outbound::Messenger`]; a 429 pauses that workspace for
 //! `Retry-After` and puts its messages back, a passing failure is retried with back-off, and a
 //! permanent refusal is kept as `failed` with its reason.
+//!
+//! Every message carries its outbox row's [`DeliveryTag`]. A message whose earlier attempt may
+//! have reached Slack unrecorded (its sender died holding the lease, or Slack never answered)
+//! is first looked for in Slack ([`Messenger::already_delivered`]): found, it is recorded as
+//! sent and not sent again; not found, it is sent. So a crash neither drops nor doubles it.
 
 mod jobs;
 pub mod plan;
@@ -15,11 +20,11 @@ pub mod plan;
 use crate::clock::Clock;
 use crate::domain::UserId;
 use crate::domain::{Owner, TeamId};
-use crate::outbound::{Messenger, Notice, SendError};
+use crate::outbound::{DeliveryTag, Messenger, Notice, SendError};
 use crate::store::{DeliveryClaim, HeadsupUpdate, Store, StoreError};
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::StreamExt;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -46,6 +51,9 @@ struct Job {
     owner: Owner,
     notice: Notice,
     attempts: i64,
+    /// Set when an earlier attempt may have reached Slack unrecorded: look for the message in
+    /// Slack, no further back than this (when it was recorded), before sending it again.
+    unsure_since: Option<DateTime<Utc>>,
 }
 
 /// What a scheduler pass works with: the store, the one sending port and the clock. Never the
@@ -55,6 +63,8 @@ pub struct Scheduler {
     pub store: Store,
     pub messenger: Arc<dyn Messenger>,
     pub clock: Clock,
+    /// Workspaces already warned that Slack could not be asked whether a message went out.
+    unchecked: Arc<Mutex<HashSet<TeamId>>>,
 }
 
 impl Scheduler {
@@ -63,6 +73,7 @@ impl Scheduler {
             store,
             messenger,
             clock,
+            unchecked: Arc::default(),
         }
     }
 
@@ -227,6 +238,7 @@ impl Pass<'_> {
                 owner: owner.clone(),
                 notice,
                 attempts: 1,
+                unsure_since: None,
             }))
     }
 
@@ -262,23 +274,32 @@ async fn deliver(
     paused: &Mutex<HashMap<TeamId, DateTime<Utc>>>,
 ) -> Result<Option<String>, StoreError> {
     let store = &state.store;
+    let unsure = job.unsure_since.is_some();
     let paused_until = paused
         .lock()
         .ok()
         .and_then(|p| p.get(&job.owner.team).copied());
     if let Some(until) = paused_until {
         store
-            .mark_retry(job.id, "workspace rate limited", until)
+            .mark_retry(job.id, "workspace rate limited", until, unsure)
             .await?;
         return Ok(None);
     }
-    let outcome =
-        match tokio::time::timeout(SEND_TIMEOUT, state.messenger.send(&job.owner, &job.notice))
-            .await
-        {
-            Ok(r) => r,
-            Err(_) => Err(SendError::Unavailable("timed out".into())),
-        };
+    let tag = DeliveryTag::new(&job.owner.team, job.id);
+    if let Some(since) = job.unsure_since
+        && let Look::Settled(line) = look_first(state, &job, &tag, since, now).await?
+    {
+        return Ok(line);
+    }
+    let send = state.messenger.send_tagged(&job.owner, &job.notice, &tag);
+    let outcome = match tokio::time::timeout(SEND_TIMEOUT, send).await {
+        Ok(r) => r,
+        Err(_) => {
+            // The request went out and no answer came: Slack may have the message.
+            retry_later(state, &job, now, "timed out", true).await?;
+            return Ok(None);
+        }
+    };
     match outcome {
         Ok(sent) => {
             store.mark_sent(job.id, now, sent.as_ref()).await?;
@@ -286,26 +307,18 @@ async fn deliver(
         }
         Err(SendError::RateLimited(wait)) => {
             // Retry-After counts from when the 429 arrived, not from the start of the pass.
-            let until = state.clock.now().max(now)
-                + TimeDelta::from_std(wait)
-                    .unwrap_or(TimeDelta::minutes(1))
-                    .max(TimeDelta::seconds(1));
+            let until = state.clock.now().max(now) + retry_after(wait);
             if let Ok(mut p) = paused.lock() {
                 p.insert(job.owner.team.clone(), until);
             }
             tracing::warn!(team = %job.owner.team, ?wait, "Slack rate limit; pausing this workspace");
-            store.mark_retry(job.id, "rate limited", until).await?;
+            store
+                .mark_retry(job.id, "rate limited", until, false)
+                .await?;
             Ok(None)
         }
         Err(SendError::Unavailable(e)) => {
-            let at = if job.notice.is_meeting_bound() {
-                now + backoff(job.attempts)
-            } else {
-                let prefs = store.ensure_profile(&job.owner, now).await?.prefs();
-                prefs.next_working_instant(now + backoff(job.attempts))
-            };
-            tracing::warn!(error = %e, user = %job.owner.user, retry_at = %at, "send failed; will retry");
-            store.mark_retry(job.id, &e, at).await?;
+            retry_later(state, &job, now, &e, false).await?;
             Ok(None)
         }
         Err(SendError::Rejected(e)) => {
@@ -314,6 +327,100 @@ async fn deliver(
             Ok(None)
         }
     }
+}
+
+/// What looking for an earlier attempt in Slack decided.
+enum Look {
+    /// Slack does not have the message (or cannot be asked, for good): send it.
+    Send,
+    /// Done with this message for now: found and recorded as sent (with its line), or put
+    /// back because the look failed.
+    Settled(Option<String>),
+}
+
+/// Before sending again a message whose earlier attempt may have reached Slack unrecorded:
+/// asks Slack whether it did (looking no further back than `since`). A look that fails in
+/// passing is retried later rather than guessed; one Slack will never answer (a missing
+/// scope) lets the message go, with a warning once per workspace.
+async fn look_first(
+    state: &Scheduler,
+    job: &Job,
+    tag: &DeliveryTag,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Look, StoreError> {
+    let store = &state.store;
+    let look = state
+        .messenger
+        .already_delivered(&job.owner, &job.notice, tag, since);
+    let found = match tokio::time::timeout(SEND_TIMEOUT, look).await {
+        Ok(r) => r,
+        Err(_) => Err(SendError::Unavailable("timed out".into())),
+    };
+    match found {
+        Ok(Some(at)) => {
+            tracing::info!(user = %job.owner.user, delivery = %tag.delivery_id(),
+                "an earlier attempt had reached Slack; recorded as sent, not sent again");
+            store.mark_sent(job.id, now, Some(&at)).await?;
+            let l = line(now, &job.owner, &job.notice, "found already sent");
+            Ok(Look::Settled(Some(l)))
+        }
+        Ok(None) => Ok(Look::Send),
+        Err(SendError::Rejected(e)) => {
+            let first = state
+                .unchecked
+                .lock()
+                .map(|mut w| w.insert(job.owner.team.clone()))
+                .unwrap_or(false);
+            if first {
+                tracing::warn!(team = %job.owner.team, error = %e,
+                    "cannot look in Slack for messages a crashed sender may have sent; \
+                     sending them again, so duplicates are possible (grant the im:write, \
+                     im:history, channels:history and groups:history scopes)");
+            }
+            Ok(Look::Send)
+        }
+        Err(SendError::RateLimited(wait)) => {
+            // Only this look is limited (conversations.history has its own tier): the
+            // workspace's other messages go on.
+            let until = state.clock.now().max(now) + retry_after(wait);
+            let e = "rate limited looking for an earlier attempt";
+            store.mark_retry(job.id, e, until, true).await?;
+            Ok(Look::Settled(None))
+        }
+        Err(SendError::Unavailable(e)) => {
+            let e = format!("looking for an earlier attempt: {e}");
+            retry_later(state, job, now, &e, true).await?;
+            Ok(Look::Settled(None))
+        }
+    }
+}
+
+/// How long to wait after a 429 (at least a second).
+fn retry_after(wait: Duration) -> TimeDelta {
+    TimeDelta::from_std(wait)
+        .unwrap_or(TimeDelta::minutes(1))
+        .max(TimeDelta::seconds(1))
+}
+
+/// Puts the message back after a passing failure, with back-off (inside the recipient's working
+/// hours unless it is due before a meeting). `unsure`: Slack may already have it.
+async fn retry_later(
+    state: &Scheduler,
+    job: &Job,
+    now: DateTime<Utc>,
+    error: &str,
+    unsure: bool,
+) -> Result<(), StoreError> {
+    let store = &state.store;
+    let at = if job.notice.is_meeting_bound() {
+        now + backoff(job.attempts)
+    } else {
+        let prefs = store.ensure_profile(&job.owner, now).await?.prefs();
+        prefs.next_working_instant(now + backoff(job.attempts))
+    };
+    tracing::warn!(error = %error, user = %job.owner.user, retry_at = %at, "send failed; will retry");
+    store.mark_retry(job.id, error, at, unsure).await
 }
 
 #[cfg(test)]

@@ -5,12 +5,19 @@
 //! DM with that user; this saves a `conversations.open` (Tier 3) per message, so a 09:00 burst
 //! is bounded only by `chat.postMessage`'s own limits. 429s are not retried here: they are
 //! reported as [`SendError::RateLimited`] so the outbox reschedules them durably.
+//!
+//! Every scheduled message carries its outbox row in Slack message metadata; after a crash the
+//! scheduler asks [`Messenger::already_delivered`], which reads the conversation's recent
+//! history (`conversations.history` with `include_all_metadata`) for it. That method is Tier 1
+//! for some apps (1 request a minute), so it is only asked for messages whose earlier attempt
+//! may have gone out unrecorded, and reads from the message's creation on.
 
 use super::blocks;
 use crate::domain::{ChannelId, Owner, TeamId, UserId};
-use crate::outbound::{MessageRef, Messenger, Notice, SendError, Surface};
+use crate::outbound::{DeliveryTag, MessageRef, Messenger, Notice, SendError, Surface};
 use crate::store::Store;
 use async_trait::async_trait;
+use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
@@ -89,6 +96,45 @@ impl SlackMessenger {
     }
 }
 
+impl SlackMessenger {
+    /// `chat.postMessage` of a notice to the user's DM (or the notice's channel), tagged with
+    /// its outbox row when it has one.
+    async fn post(
+        &self,
+        to: &Owner,
+        notice: &Notice,
+        tag: Option<&DeliveryTag>,
+    ) -> Result<Option<MessageRef>, SendError> {
+        let token = self.token(&to.team).await?;
+        let mut content = SlackMessageContent::new()
+            .with_text(notice.text())
+            .with_blocks(typed_blocks(blocks::notice(notice, &Default::default()))?);
+        if let Some(tag) = tag {
+            content = content.with_metadata(
+                SlackMessageMetadata::new(DeliveryTag::EVENT_TYPE.into()).with_event_payload(
+                    [(DeliveryTag::FIELD.to_string(), tag.delivery_id())].into(),
+                ),
+            );
+        }
+        // A DM goes to the user's id (Slack routes it to the app's DM with them).
+        let channel = notice
+            .channel()
+            .map(|c| c.as_str())
+            .unwrap_or(to.user.as_str());
+        let req = SlackApiChatPostMessageRequest::new(SlackChannelId(channel.into()), content);
+        let resp = self
+            .client
+            .open_session(&token)
+            .chat_post_message(&req)
+            .await
+            .map_err(classify)?;
+        Ok(Some(MessageRef {
+            channel: resp.channel.0,
+            ts: resp.ts.0,
+        }))
+    }
+}
+
 /// A Web API client; with a custom base URL it may speak plain `http://` (a local fake).
 pub fn slack_client(api_url: Option<&str>) -> std::io::Result<SlackHyperClient> {
     let builder = hyper_rustls::HttpsConnectorBuilder::new().with_native_roots()?;
@@ -114,6 +160,50 @@ fn typed_blocks(v: Vec<serde_json::Value>) -> Result<Vec<SlackBlock>, SendError>
 
 fn typed_view(v: serde_json::Value) -> Result<SlackView, SendError> {
     serde_json::from_value(v).map_err(|e| SendError::Rejected(format!("unrenderable view: {e}")))
+}
+
+/// How far before a message's creation its history is read (Slack's clock and ours may differ).
+const HISTORY_SLACK: TimeDelta = TimeDelta::minutes(5);
+/// Pages of `conversations.history` read at most when looking for a message.
+const HISTORY_PAGES: usize = 5;
+
+/// The parts of a `conversations.history` answer the look needs. Read leniently: other apps'
+/// metadata in a channel may carry any JSON.
+#[derive(serde::Deserialize)]
+struct History {
+    #[serde(default)]
+    messages: Vec<HistoryMessage>,
+    #[serde(default)]
+    has_more: bool,
+    response_metadata: Option<NextCursor>,
+}
+
+#[derive(serde::Deserialize)]
+struct HistoryMessage {
+    ts: String,
+    metadata: Option<serde_json::Value>,
+}
+
+#[derive(serde::Deserialize)]
+struct NextCursor {
+    next_cursor: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct Opened {
+    channel: OpenedChannel,
+}
+
+#[derive(serde::Deserialize)]
+struct OpenedChannel {
+    id: String,
+}
+
+/// Whether a message's metadata is `tag`'s.
+fn carries(metadata: Option<&serde_json::Value>, tag: &str) -> bool {
+    metadata.is_some_and(|m| {
+        m["event_type"] == DeliveryTag::EVENT_TYPE && m["event_payload"][DeliveryTag::FIELD] == tag
+    })
 }
 
 /// Sorts a client error into what the outbox should do with the message.
@@ -147,26 +237,80 @@ impl Messenger for SlackMessenger {
     }
 
     async fn send(&self, to: &Owner, notice: &Notice) -> Result<Option<MessageRef>, SendError> {
+        self.post(to, notice, None).await
+    }
+
+    async fn send_tagged(
+        &self,
+        to: &Owner,
+        notice: &Notice,
+        tag: &DeliveryTag,
+    ) -> Result<Option<MessageRef>, SendError> {
+        self.post(to, notice, Some(tag)).await
+    }
+
+    async fn already_delivered(
+        &self,
+        to: &Owner,
+        notice: &Notice,
+        tag: &DeliveryTag,
+        since: DateTime<Utc>,
+    ) -> Result<Option<MessageRef>, SendError> {
         let token = self.token(&to.team).await?;
-        let content = SlackMessageContent::new()
-            .with_text(notice.text())
-            .with_blocks(typed_blocks(blocks::notice(notice, &Default::default()))?);
-        // A DM goes to the user's id (Slack routes it to the app's DM with them).
-        let channel = notice
-            .channel()
-            .map(|c| c.as_str())
-            .unwrap_or(to.user.as_str());
-        let req = SlackApiChatPostMessageRequest::new(SlackChannelId(channel.into()), content);
-        let resp = self
-            .client
-            .open_session(&token)
-            .chat_post_message(&req)
-            .await
-            .map_err(classify)?;
-        Ok(Some(MessageRef {
-            channel: resp.channel.0,
-            ts: resp.ts.0,
-        }))
+        let session = self.client.open_session(&token);
+        let channel = match notice.channel() {
+            Some(c) => c.as_str().to_string(),
+            // The app's DM with the user (`im:write`); chat.postMessage named only the user.
+            None => {
+                let opened: Opened = session
+                    .http_session_api
+                    .http_post(
+                        "conversations.open",
+                        &serde_json::json!({ "users": to.user.as_str() }),
+                        None,
+                    )
+                    .await
+                    .map_err(classify)?;
+                opened.channel.id
+            }
+        };
+        let oldest = since - HISTORY_SLACK;
+        let oldest = format!("{}.000000", oldest.timestamp());
+        let wanted = tag.delivery_id();
+        let mut cursor: Option<String> = None;
+        for _ in 0..HISTORY_PAGES {
+            let mut params = vec![
+                ("channel", Some(channel.clone())),
+                ("oldest", Some(oldest.clone())),
+                ("limit", Some("100".to_string())),
+                ("include_all_metadata", Some("true".to_string())),
+            ];
+            if let Some(c) = cursor.take() {
+                params.push(("cursor", Some(c)));
+            }
+            let page: History = session
+                .http_session_api
+                .http_get("conversations.history", &params, None)
+                .await
+                .map_err(classify)?;
+            if let Some(m) = page
+                .messages
+                .iter()
+                .find(|m| carries(m.metadata.as_ref(), &wanted))
+            {
+                return Ok(Some(MessageRef {
+                    channel,
+                    ts: m.ts.clone(),
+                }));
+            }
+            match page.response_metadata.and_then(|m| m.next_cursor) {
+                Some(c) if page.has_more && !c.is_empty() => cursor = Some(c),
+                _ => return Ok(None),
+            }
+        }
+        tracing::warn!(team = %to.team, delivery = %wanted,
+            "looked through {HISTORY_PAGES} pages of history without finding the message; sending it");
+        Ok(None)
     }
 
     async fn show(&self, team: &TeamId, surface: Surface) -> Result<(), SendError> {

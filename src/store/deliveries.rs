@@ -4,6 +4,11 @@
 //! succeeded sends. While sending, the row holds a lease (`status = 'sending'`, `next_attempt_at`
 //! = lease end); a process that dies mid-send leaves a lease that expires and is retried. A
 //! failed send goes back to `pending` with a later `next_attempt_at`.
+//!
+//! Whether Slack may already have the message is kept too: an expired lease (or an attempt Slack
+//! never answered) leaves `unsure = 1`, and the next sender looks for the message in Slack
+//! before sending it again; a failure Slack answered (429, 5xx, an error code) leaves it as it
+//! was, so such retries send at once.
 
 use super::{Result, Store, StoreError, instant, peers::move_due_nudges};
 use crate::domain::{Owner, TeamId, UserId};
@@ -39,7 +44,16 @@ pub(super) async fn claim_tx(
     Ok(id.map(|r| r.0))
 }
 
-type RetryRow = (i64, String, String, String, String, Vec<u8>, i64);
+type RetryRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Vec<u8>,
+    i64,
+    DateTime<Utc>,
+);
 
 /// A message about to be recorded and sent.
 pub struct DeliveryClaim<'a> {
@@ -63,6 +77,8 @@ pub struct ClaimedDelivery {
     pub key: String,
     pub payload: String,
     pub attempts: i64,
+    /// When it was recorded (no earlier attempt can have reached Slack before then).
+    pub created_at: DateTime<Utc>,
 }
 
 impl Store {
@@ -118,11 +134,20 @@ impl Store {
             .await
     }
 
-    /// Gives the lease back; the message is tried again from `next_at`.
-    pub async fn mark_retry(&self, id: i64, error: &str, next_at: DateTime<Utc>) -> Result<()> {
-        sqlx::query("update delivery set status = 'pending', last_error = ?, next_attempt_at = ? where delivery_id = ?")
+    /// Gives the lease back; the message is tried again from `next_at`. `unsure`: whether Slack
+    /// may already have it (an attempt it never answered, or a look into its history that
+    /// failed), so that the next sender looks before sending.
+    pub async fn mark_retry(
+        &self,
+        id: i64,
+        error: &str,
+        next_at: DateTime<Utc>,
+        unsure: bool,
+    ) -> Result<()> {
+        sqlx::query("update delivery set status = 'pending', last_error = ?, next_attempt_at = ?, unsure = ? where delivery_id = ?")
             .bind(error)
             .bind(instant(next_at))
+            .bind(unsure)
             .bind(id)
             .execute(&self.pool)
             .await?;
@@ -147,7 +172,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<ClaimedDelivery>> {
         let rows: Vec<RetryRow> = sqlx::query_as(
-            "select delivery_id, team_id, user_id, kind, dedupe_key, payload_enc, attempts from delivery \
+            "select delivery_id, team_id, user_id, kind, dedupe_key, payload_enc, attempts, created_at from delivery \
              where status in ('pending', 'sending') and next_attempt_at <= ? order by next_attempt_at limit ?",
         )
         .bind(instant(now))
@@ -155,24 +180,26 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
-            .map(|(id, team, user, kind, key, payload, attempts)| {
-                let owner = match (TeamId::parse(&team), UserId::parse(&user)) {
-                    (Some(t), Some(u)) => Owner::new(t, u),
-                    _ => return Err(StoreError::Corrupt("delivery ids".into())),
-                };
-                Ok(ClaimedDelivery {
-                    id,
-                    owner,
-                    kind,
-                    key,
-                    payload: self.cipher.open(&payload)?,
-                    attempts,
-                })
-            })
+            .map(
+                |(id, team, user, kind, key, payload, attempts, created_at)| {
+                    let owner = match (TeamId::parse(&team), UserId::parse(&user)) {
+                        (Some(t), Some(u)) => Owner::new(t, u),
+                        _ => return Err(StoreError::Corrupt("delivery ids".into())),
+                    };
+                    Ok(ClaimedDelivery {
+                        id,
+                        owner,
+                        kind,
+                        key,
+                        payload: self.cipher.open(&payload)?,
+                        attempts,
+                        created_at,
+                    })
+                },
+            )
             .collect()
     }
 
-    /// Takes the send lease on a recorded message for a retry; false if another pass has it.
     /// When the earliest waiting message is due to be retried, if any is waiting.
     pub async fn next_retry_at(&self) -> Result<Option<DateTime<Utc>>> {
         let row: (Option<DateTime<Utc>>,) = sqlx::query_as(
@@ -183,22 +210,28 @@ impl Store {
         Ok(row.0)
     }
 
+    /// Takes the send lease on a recorded message for a retry: `None` if another pass has it,
+    /// otherwise whether Slack may already have the message (`unsure`). A lease that expired
+    /// while `sending` means its sender died mid-send: Slack may have the message, and that
+    /// stays recorded until a look into Slack says otherwise.
     pub async fn lease_retry(
         &self,
         id: i64,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
-    ) -> Result<bool> {
-        let done = sqlx::query(
-            "update delivery set status = 'sending', attempts = attempts + 1, next_attempt_at = ? \
-             where delivery_id = ? and status in ('pending', 'sending') and next_attempt_at <= ?",
+    ) -> Result<Option<bool>> {
+        let row: Option<(bool,)> = sqlx::query_as(
+            "update delivery set status = 'sending', attempts = attempts + 1, next_attempt_at = ?, \
+             unsure = (unsure = 1 or status = 'sending') \
+             where delivery_id = ? and status in ('pending', 'sending') and next_attempt_at <= ? \
+             returning unsure",
         )
         .bind(instant(lease_until))
         .bind(id)
         .bind(instant(now))
-        .execute(&self.pool)
+        .fetch_optional(&self.pool)
         .await?;
-        Ok(done.rows_affected() == 1)
+        Ok(row.map(|r| r.0))
     }
 
     /// A message the bot sent to `owner`, found by where it landed; `None` if it was not sent to

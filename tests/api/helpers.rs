@@ -35,7 +35,8 @@ pub struct Call {
     pub body: Value,
 }
 
-/// A scripted answer for the next `chat.postMessage`.
+/// A scripted answer for the next `chat.postMessage` (or, with `script_history`, the next
+/// `conversations.history`).
 #[derive(Debug, Clone)]
 pub enum Script {
     RateLimited { retry_after_secs: u64 },
@@ -48,13 +49,16 @@ struct FakeState {
     calls: Vec<Call>,
     tz: HashMap<String, String>,
     post_script: VecDeque<Script>,
+    history_script: VecDeque<Script>,
     users_info_delay_ms: u64,
     members: HashMap<String, Vec<String>>,
     views_fail: bool,
     socket_url: String,
 }
 
-/// A fake Slack Web API: answers `chat.postMessage` and `users.info` like Slack does.
+/// A fake Slack Web API: answers `chat.postMessage` and `users.info` like Slack does, and
+/// `conversations.open`/`conversations.history` from the messages it accepted (with their
+/// metadata when asked for it).
 #[derive(Clone, Default)]
 pub struct FakeSlack {
     state: Arc<Mutex<FakeState>>,
@@ -68,6 +72,8 @@ impl FakeSlack {
             .route("/api/chat.postMessage", post(post_message))
             .route("/api/users.info", get(users_info))
             .route("/api/conversations.members", get(conversations_members))
+            .route("/api/conversations.open", post(conversations_open))
+            .route("/api/conversations.history", get(conversations_history))
             .route("/api/views.open", post(views_call))
             .route("/api/views.publish", post(views_call))
             .route("/api/chat.update", post(chat_update))
@@ -111,6 +117,11 @@ impl FakeSlack {
         self.state.lock().unwrap().post_script.push_back(s);
     }
 
+    /// The next `conversations.history` answers with `s` instead of the channel's messages.
+    pub fn script_history(&self, s: Script) {
+        self.state.lock().unwrap().history_script.push_back(s);
+    }
+
     pub fn slow_users_info(&self, ms: u64) {
         self.state.lock().unwrap().users_info_delay_ms = ms;
     }
@@ -141,29 +152,30 @@ impl FakeSlack {
     }
 }
 
-async fn post_message(State(f): State<FakeSlack>, headers: HeaderMap, body: String) -> Response {
-    let mut v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-    let script = f.state.lock().unwrap().post_script.pop_front();
-    let resp = match script {
-        Some(Script::RateLimited { retry_after_secs }) => (
+/// Slack's answer to a scripted failure (`None`: no failure scripted).
+fn scripted(script: Option<Script>) -> Option<Response> {
+    Some(match script? {
+        Script::RateLimited { retry_after_secs } => (
             StatusCode::TOO_MANY_REQUESTS,
             [("retry-after", retry_after_secs.to_string())],
             "",
         )
             .into_response(),
-        Some(Script::Error(code)) => {
-            axum::Json(json!({"ok": false, "error": code})).into_response()
-        }
-        Some(Script::ServerError) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Script::Error(code) => axum::Json(json!({"ok": false, "error": code})).into_response(),
+        Script::ServerError => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    })
+}
+
+async fn post_message(State(f): State<FakeSlack>, headers: HeaderMap, body: String) -> Response {
+    let mut v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let script = f.state.lock().unwrap().post_script.pop_front();
+    let resp = match scripted(script) {
+        Some(failure) => failure,
         None => {
             v["_accepted"] = json!(true);
             // Slack answers a post to a user id with the DM channel's id and a fresh ts.
             let n = f.state.lock().unwrap().calls.len();
-            let to = v["channel"].as_str().unwrap_or_default().to_string();
-            let channel = match to.strip_prefix('U') {
-                Some(rest) => format!("D{rest}"),
-                None => to,
-            };
+            let channel = dm_channel(v["channel"].as_str().unwrap_or_default());
             let ts = format!("1700000000.{:06}", n + 1);
             v["_channel"] = json!(channel);
             v["_ts"] = json!(ts);
@@ -267,6 +279,66 @@ async fn response_url(State(f): State<FakeSlack>, headers: HeaderMap, body: Stri
     let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     record(&f, "response_url", &headers, v);
     axum::Json(json!({"ok": true})).into_response()
+}
+
+/// The DM channel Slack gives the app's conversation with user `U…` (`D…`), as chat.postMessage
+/// to a user id answers.
+fn dm_channel(user: &str) -> String {
+    match user.strip_prefix('U') {
+        Some(rest) => format!("D{rest}"),
+        None => user.to_string(),
+    }
+}
+
+/// `conversations.open` with `users`: the app's DM with that user.
+async fn conversations_open(
+    State(f): State<FakeSlack>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let user = match &v["users"] {
+        Value::Array(a) => a
+            .first()
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        u => u.as_str().unwrap_or_default().to_string(),
+    };
+    record(&f, "conversations.open", &headers, v);
+    axum::Json(json!({"ok": true, "channel": {"id": dm_channel(&user)}})).into_response()
+}
+
+/// `conversations.history`: the messages accepted in `channel`, newest first, each with its
+/// metadata when `include_all_metadata` is set. (`oldest` is recorded, not applied: this fake's
+/// message timestamps are not on the tests' simulated clock.)
+async fn conversations_history(
+    State(f): State<FakeSlack>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    record(&f, "conversations.history", &headers, json!(q));
+    let script = f.state.lock().unwrap().history_script.pop_front();
+    if let Some(failure) = scripted(script) {
+        return failure;
+    }
+    let channel = q.get("channel").cloned().unwrap_or_default();
+    let with_metadata = q.get("include_all_metadata").is_some_and(|v| v == "true");
+    let messages: Vec<Value> = f
+        .dms()
+        .into_iter()
+        .rev()
+        .filter(|m| m["_channel"] == channel.as_str())
+        .map(|m| {
+            let mut out = json!({"type": "message", "ts": m["_ts"], "text": m["text"],
+                "bot_id": "B0FAKE"});
+            if with_metadata && !m["metadata"].is_null() {
+                out["metadata"] = m["metadata"].clone();
+            }
+            out
+        })
+        .collect();
+    axum::Json(json!({"ok": true, "messages": messages, "has_more": false})).into_response()
 }
 
 /// `conversations.members`, two members per page so the bot must follow `next_cursor`.

@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod crash;
 mod headsups;
 mod helpers;
 mod interactive;

@@ -64,7 +64,16 @@ fn the_manifest_declares_the_peer_command_escaped_and_our_routes() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    for needed in ["commands", "chat:write", "users:read"] {
+    for needed in [
+        "commands",
+        "chat:write",
+        "users:read",
+        // Looking for a message a crashed sender may have sent, before sending it again.
+        "im:write",
+        "im:history",
+        "channels:history",
+        "groups:history",
+    ] {
         assert!(scopes.contains(&needed), "{needed}");
     }
 }

@@ -114,6 +114,7 @@ async fn plan_batch(p: &Pass<'_>, owners: &[Owner]) -> Result<(), StoreError> {
                     owner,
                     notice: *n.notice,
                     attempts: 1,
+                    unsure_since: None,
                 };
                 p.queue(job).await;
             }

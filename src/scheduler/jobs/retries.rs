@@ -1,5 +1,6 @@
 //! Messages recorded earlier whose retry time has come (after a 429, a passing failure, or a
 //! sender that died holding its lease): leased again and queued, all of them, batch by batch.
+//! One whose earlier attempt may have reached Slack is queued to be looked for in Slack first.
 
 use super::super::{BATCH, Job, LEASE, Pass};
 use crate::outbound::Notice;
@@ -17,9 +18,9 @@ pub(in crate::scheduler) async fn run(p: &Pass<'_>) -> Result<(), StoreError> {
             break;
         }
         for d in due {
-            if !store.lease_retry(d.id, now, now + LEASE).await? {
+            let Some(unsure) = store.lease_retry(d.id, now, now + LEASE).await? else {
                 continue;
-            }
+            };
             match serde_json::from_str::<Notice>(&d.payload) {
                 Ok(notice) => {
                     p.queue(Job {
@@ -27,6 +28,7 @@ pub(in crate::scheduler) async fn run(p: &Pass<'_>) -> Result<(), StoreError> {
                         owner: d.owner,
                         notice,
                         attempts: d.attempts + 1,
+                        unsure_since: unsure.then_some(d.created_at),
                     })
                     .await
                 }
