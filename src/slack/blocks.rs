@@ -21,6 +21,7 @@ pub mod action {
     pub const TOLD: &str = "sw_told";
     pub const HEARD_YES: &str = "sw_heard_yes";
     pub const HEARD_NO: &str = "sw_heard_no";
+    pub const CONFIRM_FORGET: &str = "sw_confirm_forget";
     /// `callback_id`s of the forms.
     pub const CHECKIN_FORM: &str = "sw_checkin_form";
     pub const SNOOZE_FORM: &str = "sw_snooze_form";
@@ -33,6 +34,17 @@ const MESSAGE_BLOCKS_MAX: usize = 50;
 
 fn section(text: &str) -> Value {
     json!({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+}
+
+/// A private question with one danger button carrying a one-time `token`.
+pub fn confirm(text: &str, token: &str, label: &str) -> Vec<Value> {
+    vec![
+        section(text),
+        json!({"type": "actions", "block_id": "confirm", "elements": [{
+            "type": "button", "style": "danger", "action_id": action::CONFIRM_FORGET,
+            "value": token, "text": {"type": "plain_text", "text": label}
+        }]}),
+    ]
 }
 
 fn context(text: &str) -> Value {

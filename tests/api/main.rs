@@ -5,6 +5,7 @@ mod commands;
 mod headsups;
 mod helpers;
 mod interactive;
+mod leaving;
 mod manifest;
 mod meetings;
 mod samples;

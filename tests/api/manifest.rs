@@ -64,7 +64,7 @@ fn the_manifest_declares_the_peer_command_escaped_and_our_routes() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    for needed in ["commands", "chat:write", "users:read"] {
+    for needed in ["commands", "chat:write", "users:read", "files:write", "im:write"] {
         assert!(scopes.contains(&needed), "{needed}");
     }
 }
