@@ -154,6 +154,21 @@ impl Messenger for ConsoleMessenger {
         Ok(None)
     }
 
+    /// Writes the file to the system's temporary directory and returns its path.
+    async fn upload(
+        &self,
+        to: &Owner,
+        name: &str,
+        content: Vec<u8>,
+    ) -> Result<Option<String>, SendError> {
+        let dir = std::env::temp_dir().join(format!("sideways-{}", to.user.as_str()));
+        let path = dir.join(name);
+        std::fs::create_dir_all(&dir)
+            .and_then(|_| std::fs::write(&path, content))
+            .map_err(|e| SendError::Unavailable(e.to_string()))?;
+        Ok(Some(path.display().to_string()))
+    }
+
     async fn user_tz(&self, _who: &Owner) -> Result<Option<Tz>, SendError> {
         Ok(self.tz)
     }
@@ -206,6 +221,8 @@ pub struct Console {
     /// The zone times are shown in (the `--tz` zone, UTC otherwise).
     tz: Tz,
     pub clock: DateTime<Utc>,
+    /// The last confirmation offered (a button in Slack): typing `1` presses it.
+    confirm: Option<String>,
 }
 
 const HELP: &str = "Type /peer commands as the current user (`/peer help` lists them; mention people as @name).\n\
@@ -214,6 +231,7 @@ const HELP: &str = "Type /peer commands as the current user (`/peer help` lists 
                   falls due: the DMs it sends are printed with their times\n\
   tick            run the scheduler at the current time\n\
   now             show the simulated time\n\
+  1               press the button a reply offers (e.g. to confirm /peer forget)\n\
   quit            leave";
 
 /// When a pass leaves something due (a message waiting to be retried, say), how long `advance`
@@ -255,6 +273,7 @@ impl Console {
             user,
             tz: tz.unwrap_or(Tz::UTC),
             clock,
+            confirm: None,
         })
     }
 
@@ -272,6 +291,17 @@ impl Console {
             "quit" | "exit" => return None,
             "help" => HELP.to_string(),
             "now" => self.describe_clock(),
+            "1" => match self.confirm.clone() {
+                Some(token) => {
+                    self.services.clock.freeze(self.clock);
+                    let text = self
+                        .services
+                        .confirm_forget(&self.team, &self.user, &token)
+                        .await;
+                    self.names.render(&text)
+                }
+                None => "There is nothing to choose.".into(),
+            },
             "as" => match words.next().and_then(|n| self.names.user_id(n)) {
                 Some(u) => {
                     self.user = u;
@@ -308,6 +338,10 @@ impl Console {
                 };
                 let reply = match self.services.handle(req).await {
                     crate::service::Outcome::Reply(text) => text,
+                    crate::service::Outcome::Confirm { text, token, label } => {
+                        self.confirm = Some(token);
+                        format!("{text}\n  1. {label} (type 1)")
+                    }
                     _ => String::new(),
                 };
                 self.names.render(&reply)
@@ -597,5 +631,29 @@ mod tests {
             c.line("advance 1m").await.unwrap().lines().last(),
             Some("(no messages due)")
         );
+    }
+
+    /// Forget asks with a numbered choice; `1` confirms it once, and export writes a file.
+    #[tokio::test]
+    async fn forget_and_export_work_in_the_console() {
+        let (_dir, store) = crate::store::test_store().await;
+        let mut c = Console::new(store, "you", None, utc("2026-11-23T15:00:00Z")).unwrap();
+        c.line("/peer add @ana weekly because CONSOLEREASON").await;
+        let export = c.line("/peer export").await.unwrap();
+        let path = export
+            .split('`')
+            .nth(1)
+            .unwrap_or_else(|| panic!("{export}"));
+        let file = std::fs::read_to_string(path).unwrap();
+        assert!(file.contains("CONSOLEREASON"), "{file}");
+        let ask = c.line("/peer forget @ana").await.unwrap();
+        assert!(ask.contains("1. Yes, delete it"), "{ask}");
+        c.line("as @bob").await;
+        assert!(c.line("1").await.unwrap().contains("not yours"));
+        c.line("as @you").await;
+        let done = c.line("1").await.unwrap();
+        assert!(done.contains("map entries: 1"), "{done}");
+        assert!(c.line("1").await.unwrap().contains("already used"));
+        assert!(c.line("/peer map").await.unwrap().contains("empty"));
     }
 }

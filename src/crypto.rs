@@ -59,6 +59,14 @@ impl Cipher {
         out
     }
 
+    /// 24 random bytes as hex: an unguessable one-time token.
+    pub fn random_token() -> String {
+        XChaCha20Poly1305::generate_nonce(&mut OsRng)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     pub fn open(&self, sealed: &[u8]) -> Result<String, CryptoError> {
         if sealed.len() < 1 + NONCE_LEN || sealed[0] != VERSION {
             return Err(CryptoError::Decrypt);

@@ -10,6 +10,8 @@ mod cadence;
 pub mod checkin;
 mod context;
 mod credit;
+mod export;
+pub mod forget;
 mod headsup;
 mod help;
 mod ledger;
@@ -33,6 +35,7 @@ pub use cadence::SetCadence;
 pub use checkin::Checkin;
 pub use context::ContextCmd;
 pub use credit::CreditCmd;
+pub use forget::Forget;
 pub use headsup::HeadsupCmd;
 pub use help::Help;
 pub use ledger::Ledger;
@@ -62,6 +65,8 @@ pub enum Command {
     Meeting(MeetingCmd),
     Trade(TradeCmd),
     Ledger(Ledger),
+    Export,
+    Forget(Forget),
 }
 
 /// One `/peer` subcommand: the words that name it, its usage line, what it does, and its
@@ -184,6 +189,20 @@ pub const COMMANDS: &[Spec] = &[
         parse: |a| settings::parse(a).map(Command::Settings),
     },
     Spec {
+        name: "export",
+        aliases: &[],
+        usage: export::USAGE,
+        about: export::ABOUT,
+        parse: |a| a.finish(export::USAGE).map(|_| Command::Export),
+    },
+    Spec {
+        name: "forget",
+        aliases: &[],
+        usage: forget::USAGE,
+        about: forget::ABOUT,
+        parse: |a| forget::parse(a).map(Command::Forget),
+    },
+    Spec {
         name: "help",
         aliases: &["?"],
         usage: help::USAGE,
@@ -238,6 +257,8 @@ impl Command {
                 | Command::Map
                 | Command::Headsups
                 | Command::Ledger(_)
+                | Command::Export
+                | Command::Forget(_)
                 | Command::Context(ContextCmd::Read(_))
                 | Command::Meeting(MeetingCmd::List | MeetingCmd::Preview(_))
         )
@@ -261,6 +282,8 @@ impl Command {
             Command::Meeting(c) => c.run(ctx).await,
             Command::Trade(c) => c.run(ctx).await,
             Command::Ledger(c) => c.run(ctx).await,
+            Command::Export => export::run(ctx).await,
+            Command::Forget(c) => c.run(ctx).await,
         }
     }
 }
@@ -339,11 +362,23 @@ impl Ctx<'_> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
     pub text: String,
+    /// A button to press before anything is done (`/peer forget`).
+    pub confirm: Option<Confirm>,
+}
+
+/// A one-time confirmation offered with a reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    pub token: String,
+    pub label: String,
 }
 
 impl Reply {
     pub fn new(text: impl Into<String>) -> Self {
-        Reply { text: text.into() }
+        Reply {
+            text: text.into(),
+            confirm: None,
+        }
     }
 }
 

@@ -602,6 +602,17 @@ pub trait Messenger: Send + Sync + 'static {
         Ok(())
     }
 
+    /// Sends `to` a file privately (Slack: the external upload flow into their DM). Returns a
+    /// local path when the transport writes files instead (the console).
+    async fn upload(
+        &self,
+        _to: &Owner,
+        _name: &str,
+        _content: Vec<u8>,
+    ) -> Result<Option<String>, SendError> {
+        Err(SendError::Rejected("files are not supported here".into()))
+    }
+
     /// The workspace's access ended (uninstalled, token revoked): forget anything cached for it.
     fn forget_workspace(&self, _team: &TeamId) {}
 

@@ -5,10 +5,11 @@
 
 use super::Services;
 use crate::commands::checkin::{CheckinForm, FieldProblem, log};
-use crate::commands::{Command, Ctx, Reply, Snooze, SnoozeFor, Told, TradeCmd, fmt_day};
+use crate::commands::{Command, Ctx, Reply, Snooze, SnoozeFor, Told, TradeCmd, fmt_day, forget};
 use crate::domain::{CheckinEntry, DateSpec, LoanStatus, Owner, TeamId, UserId};
 use crate::error::{AppError, Result};
 use crate::outbound::{Form, MessageRef, Notice, Surface};
+use crate::store::{Confirmed, ForgetTarget};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -40,6 +41,8 @@ pub enum ButtonAction {
     SettleLoan(i64, bool),
     /// A loan's new due date, from the date picker.
     ExtendLoan(i64, chrono::NaiveDate),
+    /// The confirmation of a `/peer forget` (its one-time token).
+    ConfirmForget(String),
 }
 
 /// Everything a user can do, from any edge.
@@ -85,6 +88,12 @@ pub enum Event {
 pub enum Outcome {
     /// A private reply to the user who acted.
     Reply(String),
+    /// A private reply with one button to press before anything is done.
+    Confirm {
+        text: String,
+        token: String,
+        label: String,
+    },
     /// A form opened: nothing more to say.
     FormOpened,
     /// Acknowledged; anything to say went to the user by other means.
@@ -108,6 +117,15 @@ impl Services {
                     Ok(o) => o,
                     Err(e) => Outcome::Reply(e.reply()),
                 }
+            }
+            Action::Button {
+                action: ButtonAction::ConfirmForget(token),
+                response_url,
+                ..
+            } => {
+                let text = self.confirm_forget(&team, &user, &token).await;
+                self.tell(&team, response_url, text);
+                Outcome::Done
             }
             Action::Button {
                 action,
@@ -172,7 +190,39 @@ impl Services {
         if cmd.changes_data() {
             self.refresh_home(&actor.owner);
         }
-        Ok(Outcome::Reply(reply.text))
+        Ok(match reply.confirm {
+            Some(c) => Outcome::Confirm {
+                text: reply.text,
+                token: c.token,
+                label: c.label,
+            },
+            None => Outcome::Reply(reply.text),
+        })
+    }
+
+    /// Presses a `/peer forget` confirmation: deletes once, for the user who asked, within
+    /// its 10 minutes; anything else deletes nothing and says why.
+    pub async fn confirm_forget(&self, team: &TeamId, user: &UserId, token: &str) -> String {
+        let owner = Owner::new(team.clone(), user.clone());
+        match self.store.confirm_forget(&owner, token, self.clock.now()).await {
+            Ok(Confirmed::Done(target, deleted)) => {
+                if matches!(target, ForgetTarget::Me) {
+                    self.profile_changed(&owner);
+                }
+                self.refresh_home(&owner);
+                forget::done_text(&target, &deleted)
+            }
+            Ok(Confirmed::NotYours) => {
+                "That confirmation is not yours: only the person who asked can press it. Nothing was deleted.".into()
+            }
+            Ok(Confirmed::Used) => {
+                "That confirmation was already used (or is unknown). Nothing more was deleted.".into()
+            }
+            Ok(Confirmed::Expired) => {
+                "That confirmation has expired (it lasts 10 minutes). Nothing was deleted; ask again with `/peer forget`.".into()
+            }
+            Err(e) => AppError::from(e).reply(),
+        }
     }
 
     /// Opens a form for the user who acted: [`Outcome::FormOpened`], or a reply saying what
@@ -303,6 +353,8 @@ impl Services {
                     _ => None,
                 };
             }
+            // Handled before any message check, in `handle`.
+            ButtonAction::ConfirmForget(_) => return Some(STALE.into()),
             ButtonAction::WeTalked(peer) => we_talked(&ctx, peer).await,
             ButtonAction::Skip(peer) => skip(&ctx, peer).await,
             ButtonAction::Told(n, peer) => told(&ctx, *n, peer, false)

@@ -25,6 +25,7 @@ pub mod action {
     pub const LOAN_WRITEOFF: &str = "sw_loan_writeoff";
     /// A date picker; the loan's number rides in its block id (`loan:3`).
     pub const LOAN_EXTEND: &str = "sw_loan_extend";
+    pub const CONFIRM_FORGET: &str = "sw_confirm_forget";
     /// `callback_id`s of the forms.
     pub const CHECKIN_FORM: &str = "sw_checkin_form";
     pub const SNOOZE_FORM: &str = "sw_snooze_form";
@@ -37,6 +38,17 @@ const MESSAGE_BLOCKS_MAX: usize = 50;
 
 fn section(text: &str) -> Value {
     json!({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+}
+
+/// A private question with one danger button carrying a one-time `token`.
+pub fn confirm(text: &str, token: &str, label: &str) -> Vec<Value> {
+    vec![
+        section(text),
+        json!({"type": "actions", "block_id": "confirm", "elements": [{
+            "type": "button", "style": "danger", "action_id": action::CONFIRM_FORGET,
+            "value": token, "text": {"type": "plain_text", "text": label}
+        }]}),
+    ]
 }
 
 fn context(text: &str) -> Value {

@@ -367,6 +367,53 @@ impl Messenger for SlackMessenger {
         Ok(())
     }
 
+    /// `conversations.open` for the DM, then Slack's external upload flow:
+    /// `files.getUploadURLExternal`, the bytes to `upload_url`, `files.completeUploadExternal`.
+    async fn upload(
+        &self,
+        to: &Owner,
+        name: &str,
+        content: Vec<u8>,
+    ) -> Result<Option<String>, SendError> {
+        let token = self.token(&to.team).await?;
+        let session = self.client.open_session(&token);
+        // The app's DM with the user (`im:write`); only its id is read back.
+        let dm: Opened = session
+            .http_session_api
+            .http_post(
+                "conversations.open",
+                &serde_json::json!({ "users": to.user.as_str() }),
+                None,
+            )
+            .await
+            .map_err(classify)?;
+        let url = session
+            .get_upload_url_external(&SlackApiFilesGetUploadUrlExternalRequest::new(
+                name.into(),
+                content.len(),
+            ))
+            .await
+            .map_err(classify)?;
+        session
+            .files_upload_via_url(&SlackApiFilesUploadViaUrlRequest::new(
+                url.upload_url,
+                content,
+                "application/json".into(),
+            ))
+            .await
+            .map_err(classify)?;
+        session
+            .files_complete_upload_external(
+                &SlackApiFilesCompleteUploadExternalRequest::new(vec![
+                    SlackApiFilesComplete::new(url.file_id).with_title(name.into()),
+                ])
+                .with_channel_id(SlackChannelId(dm.channel.id)),
+            )
+            .await
+            .map_err(classify)?;
+        Ok(None)
+    }
+
     async fn user_tz(&self, who: &Owner) -> Result<Option<Tz>, SendError> {
         let token = self.token(&who.team).await?;
         let req = SlackApiUsersInfoRequest::new(SlackUserId(who.user.as_str().into()));

@@ -21,10 +21,26 @@ pub fn ephemeral(text: String) -> Json<SlackCommandEventResponse> {
     )
 }
 
+/// A command's answer as Slack message content: its text, and a button when it asks first.
+pub fn reply_content(outcome: Outcome) -> Option<SlackMessageContent> {
+    if let Outcome::Confirm { text, token, label } = &outcome {
+        let blocks: Vec<SlackBlock> = serde_json::from_value(serde_json::Value::Array(
+            super::blocks::confirm(text, token, label),
+        ))
+        .unwrap_or_default();
+        return Some(
+            SlackMessageContent::new()
+                .with_text(text.clone())
+                .with_blocks(blocks),
+        );
+    }
+    reply_text(outcome).map(|t| SlackMessageContent::new().with_text(t))
+}
+
 /// The text a command's outcome shows; `None` when there is nothing to say (a form opened).
 pub fn reply_text(outcome: Outcome) -> Option<String> {
     match outcome {
-        Outcome::Reply(text) => Some(text),
+        Outcome::Reply(text) | Outcome::Confirm { text, .. } => Some(text),
         Outcome::FormSaved { text, .. } => Some(text),
         Outcome::FormErrors(problems) => Some(
             problems
@@ -44,8 +60,12 @@ pub(super) async fn slash_command(State(app): State<Services>, body: Bytes) -> R
     let Some(req) = payload::command(form) else {
         return ephemeral(UNKNOWN_SENDER.into()).into_response();
     };
-    match reply_text(app.handle(req).await) {
-        Some(text) => ephemeral(text).into_response(),
+    match reply_content(app.handle(req).await) {
+        Some(content) => Json(
+            SlackCommandEventResponse::new(content)
+                .with_response_type(SlackMessageResponseType::Ephemeral),
+        )
+        .into_response(),
         None => StatusCode::OK.into_response(),
     }
 }

@@ -74,6 +74,13 @@ fn button_action(action_id: &str, value: &str) -> Option<ButtonAction> {
         action::WE_TALKED => ButtonAction::WeTalked(peer()?),
         action::SNOOZE => ButtonAction::Snooze(peer()?),
         action::SKIP => ButtonAction::Skip(peer()?),
+        action::CONFIRM_FORGET => ButtonAction::ConfirmForget(
+            Some(value)
+                .filter(|v| {
+                    (1..=64).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_hexdigit())
+                })?
+                .to_string(),
+        ),
         action::TOLD => {
             let (n, p) = numbered(value)?;
             ButtonAction::Told(n, p)

@@ -36,15 +36,14 @@ async fn on_command(
         text: ev.text,
         trigger_id: Some(ev.trigger_id.0),
     };
-    let text = match super::payload::command(form) {
-        Some(req) => super::commands::reply_text(app.handle(req).await)
-            .unwrap_or_else(|| "Opening the check-in form…".to_string()),
-        None => super::commands::UNKNOWN_SENDER.into(),
+    let content = match super::payload::command(form) {
+        Some(req) => super::commands::reply_content(app.handle(req).await).unwrap_or_else(|| {
+            SlackMessageContent::new().with_text("Opening the check-in form…".to_string())
+        }),
+        None => SlackMessageContent::new().with_text(super::commands::UNKNOWN_SENDER.into()),
     };
-    Ok(
-        SlackCommandEventResponse::new(SlackMessageContent::new().with_text(text))
-            .with_response_type(SlackMessageResponseType::Ephemeral),
-    )
+    Ok(SlackCommandEventResponse::new(content)
+        .with_response_type(SlackMessageResponseType::Ephemeral))
 }
 
 async fn on_interaction(

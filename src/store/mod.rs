@@ -14,6 +14,7 @@ mod installations;
 mod loader;
 mod meetings;
 mod peers;
+mod privacy;
 mod profiles;
 mod trades;
 mod writer;
@@ -23,6 +24,7 @@ pub use due::DueBatch;
 pub use gather::PrepInputs;
 pub use headsups::{HeadsupUpdate, ToldAnswer};
 pub use meetings::NewMeeting;
+pub use privacy::{Confirmed, Deleted, ForgetTarget, OWNED, Owned};
 pub use profiles::{Profile, TzSource};
 pub use trades::NewTrade;
 
@@ -108,7 +110,10 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // Deleted rows are overwritten, not just unlinked: after `/peer forget` nothing of
+            // them is left in the file (see privacy.rs).
+            .pragma("secure_delete", "on");
         // One connection: SQLite has one writer anyway, and a single connection never meets
         // another's lock ("database is locked") nor re-reads pages another connection
         // invalidated; its prepared statements stay cached. Statements are short and nothing

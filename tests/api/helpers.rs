@@ -54,6 +54,8 @@ struct FakeState {
     members: HashMap<String, Vec<String>>,
     views_fail: bool,
     socket_url: String,
+    /// Bytes POSTed to each upload URL, by file id.
+    uploads: HashMap<String, Vec<u8>>,
 }
 
 /// A fake Slack Web API: answers `chat.postMessage` and `users.info` like Slack does, and
@@ -79,6 +81,9 @@ impl FakeSlack {
             .route("/api/chat.update", post(chat_update))
             .route("/actions/{id}", post(response_url))
             .route("/api/apps.connections.open", post(connections_open))
+            .route("/api/files.getUploadURLExternal", get(get_upload_url))
+            .route("/upload/{file}", post(upload_bytes))
+            .route("/api/files.completeUploadExternal", post(complete_upload))
             .with_state(fake.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         fake.url = format!("http://{}/api", listener.local_addr().unwrap());
@@ -111,6 +116,24 @@ impl FakeSlack {
     /// The base of `response_url`s that reach this fake.
     pub fn response_url(&self) -> String {
         format!("{}/actions/1", self.url.trim_end_matches("/api"))
+    }
+
+    /// The files completed into a channel: (channel, file bytes), in order.
+    pub fn files(&self) -> Vec<(String, Vec<u8>)> {
+        let s = self.state.lock().unwrap();
+        s.calls
+            .iter()
+            .filter(|c| c.method == "files.completeUploadExternal")
+            .filter_map(|c| {
+                let files: Value = match &c.body["files"] {
+                    Value::String(t) => serde_json::from_str(t).ok()?,
+                    v => v.clone(),
+                };
+                let id = files[0]["id"].as_str()?;
+                let channel = c.body["channel_id"].as_str()?.to_string();
+                Some((channel, s.uploads.get(id)?.clone()))
+            })
+            .collect()
     }
 
     pub fn script(&self, s: Script) {
@@ -272,6 +295,50 @@ async fn connections_open(State(f): State<FakeSlack>, headers: HeaderMap) -> Res
     let url = f.state.lock().unwrap().socket_url.clone();
     record(&f, "apps.connections.open", &headers, json!({}));
     axum::Json(json!({"ok": true, "url": url})).into_response()
+}
+
+/// `files.getUploadURLExternal`: an upload URL on this fake and a fresh file id.
+async fn get_upload_url(
+    State(f): State<FakeSlack>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let n = f.state.lock().unwrap().calls.len();
+    let id = format!("F{n:04}");
+    record(&f, "files.getUploadURLExternal", &headers, json!(q));
+    // The state was cloned before `url` was known: the Host header says where this fake is.
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let url = format!("http://{host}/upload/{id}");
+    axum::Json(json!({"ok": true, "upload_url": url, "file_id": id})).into_response()
+}
+
+/// The upload URL: keeps the bytes and answers `OK - <length>` in plain text, as Slack does.
+async fn upload_bytes(
+    State(f): State<FakeSlack>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    record(
+        &f,
+        "upload",
+        &headers,
+        json!({"file": file, "length": body.len()}),
+    );
+    let len = body.len();
+    f.state.lock().unwrap().uploads.insert(file, body.to_vec());
+    // As Slack answers: plain text, not JSON.
+    format!("OK - {len}").into_response()
+}
+
+async fn complete_upload(State(f): State<FakeSlack>, headers: HeaderMap, body: String) -> Response {
+    let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    record(&f, "files.completeUploadExternal", &headers, v.clone());
+    axum::Json(json!({"ok": true, "files": [{"id": v["files"][0]["id"]}]})).into_response()
 }
 
 /// A payload's `response_url`: private answers to the user who acted.

@@ -6,6 +6,7 @@ mod crash;
 mod headsups;
 mod helpers;
 mod interactive;
+mod leaving;
 mod manifest;
 mod meetings;
 mod samples;

@@ -73,6 +73,8 @@ fn the_manifest_declares_the_peer_command_escaped_and_our_routes() {
         "im:history",
         "channels:history",
         "groups:history",
+        // /peer export: the file shared into the user's DM.
+        "files:write",
     ] {
         assert!(scopes.contains(&needed), "{needed}");
     }

@@ -1,0 +1,278 @@
+//! `/peer forget` and `/peer export` through signed requests: the confirmation button, what is
+//! deleted (rows, the database file, later messages) and what the exported file holds.
+
+use crate::helpers::*;
+use serde_json::{Value, json};
+
+const ME: &str = "U0ME";
+const ANA: &str = "U0ANA";
+const BOB: &str = "U0BOB";
+
+/// ME (London) with ANA on the map, a check-in, a heads-up naming ANA and a credit.
+async fn with_history() -> TestApp {
+    let app = spawn_app().await;
+    app.slack.set_tz(ME, "Europe/London");
+    app.state.clock.freeze(utc("2026-11-13T10:00:00Z"));
+    app.say(
+        ME,
+        "add <@U0ANA|ana> weekly because her cut-over gates our launch",
+    )
+    .await;
+    app.say(ME, "checkin <@U0ANA|ana> her kids are Ada and Linus")
+        .await;
+    app.say(
+        ME,
+        "headsup \"we cut mobile\" <@U0ANA|ana> before 2026-12-10 15:00",
+    )
+    .await;
+    app.say(ME, "credit <@U0ANA|ana> shipped the cut-over")
+        .await;
+    app.say(ME, "context set hiring freeze").await;
+    app
+}
+
+/// The confirmation button's token in a reply.
+fn token(reply: &Value) -> String {
+    reply["blocks"][1]["elements"][0]["value"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no confirm button in {reply}"))
+        .to_string()
+}
+
+/// Presses the confirmation as `user` (in an ephemeral message) and returns what it answered.
+async fn press(app: &TestApp, user: &str, token: &str) -> String {
+    let before = app.slack.calls("response_url").len();
+    let payload = json!({
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "acme"},
+        "user": {"id": user, "team_id": TEAM},
+        "api_app_id": "A0123ABCD",
+        "trigger_id": "1234567890123.1234567890123.0123456789abcdef",
+        "container": {"type": "message", "message_ts": "1700000000.000001", "channel_id": "C2147483705", "is_ephemeral": true},
+        "response_url": app.slack.response_url(),
+        "state": {"values": {}},
+        "actions": [{"action_id": "sw_confirm_forget", "block_id": "confirm", "value": token,
+            "type": "button", "text": {"type": "plain_text", "text": "x"}, "action_ts": "1700000005.194939"}]
+    });
+    assert_eq!(app.interact(&payload).await.status(), 200);
+    app.settle().await;
+    let calls = app.slack.calls("response_url");
+    assert_eq!(calls.len(), before + 1, "one private answer");
+    let text = calls[before].body["text"].as_str().unwrap().to_string();
+    assert_names_not_escapes(&text);
+    text
+}
+
+async fn rows_about_ana(app: &TestApp) -> i64 {
+    app.count(
+        "select (select count(*) from peer where owner_id = 'U0ME' and peer_id = 'U0ANA') \
+        + (select count(*) from checkin where owner_id = 'U0ME' and peer_id = 'U0ANA') \
+        + (select count(*) from credit where author_id = 'U0ME' and peer_id = 'U0ANA') \
+        + (select count(*) from headsup_peer where peer_id = 'U0ANA')",
+    )
+    .await
+}
+
+fn db_bytes(app: &TestApp) -> Vec<u8> {
+    let mut bytes = std::fs::read(&app.db_path).unwrap();
+    let wal = app.db_path.with_extension("db-wal");
+    if let Ok(w) = std::fs::read(wal) {
+        bytes.extend(w);
+    }
+    bytes
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn forget_a_peer_asks_first_then_deletes_once_and_leaves_nothing_in_the_file() {
+    let app = with_history().await;
+    // A nudge naming ANA is queued and sent.
+    app.tick("2026-11-20T09:00:00Z").await;
+    assert_eq!(app.slack.dms().len(), 1);
+    assert!(contains(&db_bytes(&app), ANA));
+
+    let ask = app.slash(ME, "forget <@U0ANA|ana>").await;
+    assert!(
+        ask["text"].as_str().unwrap().contains("cannot be undone"),
+        "{ask}"
+    );
+    let token = token(&ask);
+    assert!(rows_about_ana(&app).await > 0, "asking deletes nothing");
+
+    // Another user pressing it deletes nothing.
+    let other = press(&app, BOB, &token).await;
+    assert!(other.contains("not yours"), "{other}");
+    assert_eq!(rows_about_ana(&app).await, 4);
+
+    let done = press(&app, ME, &token).await;
+    assert!(done.contains("Deleted everything you kept about"), "{done}");
+    for part in [
+        "map entries: 1",
+        "check-ins: 1",
+        "credits: 1",
+        "heads-ups: 1",
+        "messages: 1",
+    ] {
+        assert!(done.contains(part), "{part} in {done}");
+    }
+    assert_eq!(rows_about_ana(&app).await, 0);
+    assert_eq!(app.count("select count(*) from headsup").await, 0);
+    assert_eq!(app.count("select count(*) from delivery").await, 0);
+    // The context is ME's own, not about ANA: it stays.
+    assert_eq!(app.count("select count(*) from context").await, 1);
+
+    // A second press: clear error, nothing more deleted.
+    let again = press(&app, ME, &token).await;
+    assert!(again.contains("already used"), "{again}");
+
+    // Nothing of ANA is left in the database file, and nothing about them is sent later.
+    assert!(
+        !contains(&db_bytes(&app), ANA),
+        "ANA's id is still in the file"
+    );
+    app.tick("2026-12-20T09:00:00Z").await;
+    assert!(
+        app.slack
+            .dms()
+            .iter()
+            .skip(1)
+            .all(|d| !d.to_string().contains(ANA)),
+        "nothing about ANA is sent later"
+    );
+}
+
+#[tokio::test]
+async fn forget_refuses_strangers_and_expired_confirmations_deleting_nothing() {
+    let app = with_history().await;
+    let stranger = app.say(ME, "forget <@U0ZED|zed>").await;
+    assert!(stranger.contains("not on your map"), "{stranger}");
+    assert_eq!(app.count("select count(*) from forget_request").await, 0);
+    let bad = app.say(ME, "forget ana").await;
+    assert!(bad.contains("/peer forget"), "{bad}");
+
+    let token = token(&app.slash(ME, "forget me").await);
+    app.state.clock.freeze(utc("2026-11-13T10:11:00Z"));
+    let late = press(&app, ME, &token).await;
+    assert!(late.contains("expired"), "{late}");
+    assert_eq!(rows_about_ana(&app).await, 4);
+    let forged = press(&app, ME, "00ff").await;
+    assert!(forged.contains("Nothing"), "{forged}");
+}
+
+#[tokio::test]
+async fn forget_me_deletes_every_owned_row_and_nothing_is_sent_later() {
+    let app = with_history().await;
+    app.say(ME, "settings hours 8-16").await;
+    // BOB keeps ANA and ME on his map; the same user id in another workspace is someone else.
+    app.say(BOB, "add <@U0ANA|ana> weekly because BOBREASON")
+        .await;
+    app.say(BOB, "add <@U0ME|me> weekly").await;
+    let body =
+        TestApp::slash_body(ME, "add <@U0ANA> quarterly").replace("team_id=T0001", "team_id=T0002");
+    app.post_signed(
+        "/slack/commands",
+        "application/x-www-form-urlencoded",
+        &body,
+        Some(chrono::Utc::now().timestamp()),
+    )
+    .await;
+    app.tick("2026-11-20T09:00:00Z").await;
+
+    let token = token(&app.slash(ME, "forget me").await);
+    let done = press(&app, ME, &token).await;
+    assert!(
+        done.contains("Deleted everything Sideways kept for you"),
+        "{done}"
+    );
+    assert!(
+        done.contains("settings: 1") && done.contains("published context: 1"),
+        "{done}"
+    );
+
+    for t in sideways::store::OWNED {
+        let sql = format!(
+            "select count(*) from {} where team_id = 'T0001' and {} = 'U0ME'",
+            t.table, t.owner
+        );
+        let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .fetch_one(app.state.store.pool())
+            .await
+            .unwrap();
+        assert_eq!(n, 0, "{} still holds ME's rows", t.table);
+    }
+    assert_eq!(app.count("select count(*) from headsup_peer").await, 0);
+    // BOB's map and the other workspace are untouched.
+    assert_eq!(
+        app.count("select count(*) from peer where owner_id = 'U0BOB'")
+            .await,
+        2
+    );
+    assert_eq!(
+        app.count("select count(*) from peer where team_id = 'T0002'")
+            .await,
+        1
+    );
+
+    let before: Vec<Value> = app.slack.dms();
+    app.tick("2026-12-20T09:00:00Z").await;
+    let after = app.slack.dms();
+    assert!(
+        after[before.len()..].iter().all(|d| d["channel"] != ME),
+        "nothing is sent to ME after forget me"
+    );
+}
+
+#[tokio::test]
+async fn export_dms_a_decrypted_json_file_of_only_the_callers_data() {
+    let app = with_history().await;
+    app.say(BOB, "add <@U0ANA|ana> weekly because BOBREASON")
+        .await;
+    app.say(BOB, "credit <@U0ME|me> BOBCREDIT").await;
+
+    let reply = app.say(ME, "export").await;
+    let methods: Vec<String> = [
+        "conversations.open",
+        "files.getUploadURLExternal",
+        "upload",
+        "files.completeUploadExternal",
+    ]
+    .iter()
+    .map(|m| format!("{m}: {}", app.slack.calls(m).len()))
+    .collect();
+    assert!(reply.contains("in a DM"), "{reply} {methods:?}");
+    assert_eq!(app.slack.calls("files.upload").len(), 0);
+    assert_eq!(app.slack.calls("files.getUploadURLExternal").len(), 1);
+    let files = app.slack.files();
+    assert_eq!(files.len(), 1);
+    let (channel, bytes) = &files[0];
+    assert_eq!(channel, "D0ME", "shared into ME's DM");
+    let doc: Value = serde_json::from_slice(bytes).unwrap();
+    let text = doc.to_string();
+    for kept in [
+        "her cut-over gates our launch",
+        "her kids are Ada and Linus",
+        "we cut mobile",
+        "shipped the cut-over",
+        "hiring freeze",
+    ] {
+        assert!(text.contains(kept), "{kept} missing from {text}");
+    }
+    assert_eq!(doc["tables"]["peer"].as_array().unwrap().len(), 1);
+    assert!(
+        !text.contains("BOBREASON") && !text.contains("BOBCREDIT"),
+        "{text}"
+    );
+    assert!(!text.contains(BOB));
+
+    // BOB's export holds none of ME's.
+    app.say(BOB, "export").await;
+    let bob = String::from_utf8(app.slack.files()[1].1.clone()).unwrap();
+    assert!(bob.contains("BOBREASON"));
+    assert!(
+        !bob.contains("Ada and Linus") && !bob.contains("hiring freeze"),
+        "{bob}"
+    );
+}
