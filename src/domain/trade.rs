@@ -161,6 +161,7 @@ pub fn reciprocity(trades: &[&Trade], name: &str, today: NaiveDate) -> String {
     );
     match (gave, got) {
         (0, 0) => format!("nothing traded with {name} in the last {RECIPROCITY_DAYS} days"),
+        (g, r) if g + r < 3 => format!("early days with {name}: {counts}"),
         (g, r) if r >= g + 2 && r >= 2 * g.max(1) => {
             format!("you have leaned on {name} a lot lately: {counts}")
         }
@@ -222,7 +223,9 @@ mod tests {
             reciprocity(&all, "Ana", today),
             "you have leaned on Ana a lot lately: 4 things got, 1 given in the last 90 days"
         );
-        assert!(reciprocity(&all[4..], "Ana", today).contains("roughly even"));
+        assert!(reciprocity(&all[4..], "Ana", today).starts_with("early days with Ana"));
+        let even: Vec<&Trade> = vec![all[0], all[1], all[4], all[4]];
+        assert!(reciprocity(&even, "Ana", today).contains("roughly even"));
         assert!(reciprocity(&[], "Ana", today).starts_with("nothing traded"));
     }
 
