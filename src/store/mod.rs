@@ -13,6 +13,7 @@ mod headsups;
 mod installations;
 mod loader;
 mod meetings;
+mod memory;
 mod peers;
 mod profiles;
 mod writer;
@@ -22,6 +23,7 @@ pub use due::DueBatch;
 pub use gather::PrepInputs;
 pub use headsups::{HeadsupUpdate, ToldAnswer};
 pub use meetings::NewMeeting;
+pub use memory::OfferClosed;
 pub use profiles::{Profile, TzSource};
 
 use crate::crypto::Cipher;
