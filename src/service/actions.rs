@@ -5,7 +5,7 @@
 
 use super::Services;
 use crate::commands::checkin::{CheckinForm, FieldProblem, log};
-use crate::commands::{Command, Ctx, Reply, Snooze, SnoozeFor, Told};
+use crate::commands::{Command, Ctx, Reply, Snooze, SnoozeFor, Told, close_offer, prep};
 use crate::domain::{CheckinEntry, Owner, TeamId, UserId};
 use crate::error::{AppError, Result};
 use crate::outbound::{Form, MessageRef, Notice, Surface};
@@ -36,6 +36,10 @@ pub enum ButtonAction {
     Skip(UserId),
     Told(i64, UserId),
     Heard(i64, UserId, bool),
+    /// Show prep about a peer, privately.
+    Prep(UserId),
+    /// Close an offer: done (`true`) or dropped.
+    CloseOffer(i64, bool),
 }
 
 /// Everything a user can do, from any edge.
@@ -274,6 +278,13 @@ impl Services {
             }
         }
         let ctx = actor.ctx(self, now);
+        if let ButtonAction::Prep(peer) = &action {
+            // Shown privately (the response_url); the message itself is not changed.
+            return Some(match prep(&ctx, peer).await {
+                Ok(r) => r.text,
+                Err(e) => e.reply(),
+            });
+        }
         let outcome: Result<String> = match &action {
             ButtonAction::LogCheckin(peer) | ButtonAction::Snooze(peer) => {
                 if let Err(e) = ctx.require_peer_here(peer).await {
@@ -300,6 +311,8 @@ impl Services {
                 };
             }
             ButtonAction::WeTalked(peer) => we_talked(&ctx, peer).await,
+            ButtonAction::CloseOffer(id, done) => close_offer(&ctx, *id, *done).await,
+            ButtonAction::Prep(_) => return None,
             ButtonAction::Skip(peer) => skip(&ctx, peer).await,
             ButtonAction::Told(n, peer) => told(&ctx, *n, peer, false)
                 .await

@@ -7,6 +7,7 @@ mod helpers;
 mod interactive;
 mod manifest;
 mod meetings;
+mod memory;
 mod samples;
 mod scheduler;
 mod security;
