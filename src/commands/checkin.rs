@@ -133,7 +133,7 @@ pub async fn log(ctx: &Ctx<'_>, who: &UserId, entry: &CheckinEntry) -> Result<Re
     };
     let offer = match &entry.offer {
         Some(o) => format!(
-            " Your offer “{}” stays open until the next one.",
+            " Your offer “{}” stays open in your prep and nudges until you mark it done or drop it.",
             escape_mrkdwn(o)
         ),
         None => String::new(),

@@ -3,11 +3,14 @@
 
 use super::add::load_warning;
 use super::{Ctx, Reply};
+use crate::domain::{Milestone, UserId};
 use crate::error::Result;
+use crate::outbound::milestone_line;
 use crate::views::{peer_line, reason_line};
+use std::collections::HashMap;
 
 pub const USAGE: &str = "`/peer map`";
-pub const ABOUT: &str = "Your peers, coldest first: cadence, last contact, next check-in and how warm each relationship is \
+pub const ABOUT: &str = "Your peers, coldest first (one cooling or cold within 6 weeks of its milestone before all, saying why): cadence, last contact, next check-in and how warm each relationship is \
 (warm: within cadence; cooling: past it; cold: past twice the cadence).";
 
 pub(super) async fn run(ctx: &Ctx<'_>) -> Result<Reply> {
@@ -19,8 +22,24 @@ pub(super) async fn run(ctx: &Ctx<'_>) -> Result<Reply> {
              `/peer add @ana biweekly because her platform gates our launch`.",
         ));
     }
-    peers.sort_by_key(|p| p.urgency_key(today));
     let record = ctx.store.heard_first_record(ctx.owner).await?;
+    let mut signals = ctx
+        .store
+        .signals_for(std::slice::from_ref(ctx.owner))
+        .await?
+        .remove(ctx.owner)
+        .unwrap_or_default();
+    let milestones: HashMap<UserId, Milestone> = signals
+        .iter_mut()
+        .filter_map(|(p, s)| s.milestone.take().map(|m| (p.clone(), m)))
+        .collect();
+    // A cooling or cold relationship near its milestone comes first (SPEC §2).
+    peers.sort_by_key(|p| {
+        let at_risk = milestones
+            .get(&p.peer)
+            .is_some_and(|m| m.at_risk(p.warmth(today), today));
+        (!at_risk, p.urgency_key(today))
+    });
     let mut text = format!(
         "*Your peer map* ({} active, only you can see this)\n",
         peers.len()
@@ -28,6 +47,12 @@ pub(super) async fn run(ctx: &Ctx<'_>) -> Result<Reply> {
     for p in &peers {
         text.push_str(&peer_line(p, today, record.get(&p.peer).copied()));
         text.push('\n');
+        if let Some(m) = milestones
+            .get(&p.peer)
+            .and_then(|m| milestone_line(m, p.warmth(today), today))
+        {
+            text.push_str(&format!("      {m}\n"));
+        }
         if let Some(r) = &p.reason {
             text.push_str(&reason_line(r));
             text.push('\n');

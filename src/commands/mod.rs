@@ -17,6 +17,10 @@ mod help;
 mod ledger;
 mod map;
 mod meeting;
+mod milestone;
+mod note;
+mod offered;
+mod prep;
 mod remove;
 mod settings;
 mod snooze;
@@ -40,6 +44,10 @@ pub use headsup::HeadsupCmd;
 pub use help::Help;
 pub use ledger::Ledger;
 pub use meeting::MeetingCmd;
+pub use milestone::MilestoneCmd;
+pub use note::NoteCmd;
+pub use offered::{OfferedCmd, close as close_offer};
+pub use prep::prep;
 pub use remove::Remove;
 pub use settings::Settings;
 pub use snooze::{Snooze, SnoozeFor};
@@ -54,6 +62,10 @@ pub enum Command {
     Remove(Remove),
     Map,
     Checkin(Checkin),
+    Note(NoteCmd),
+    Prep(UserId),
+    Offered(OfferedCmd),
+    Milestone(MilestoneCmd),
     Cadence(SetCadence),
     Snooze(Snooze),
     Settings(Settings),
@@ -110,6 +122,41 @@ pub const COMMANDS: &[Spec] = &[
         usage: checkin::USAGE,
         about: checkin::ABOUT,
         parse: |a| checkin::parse(a).map(Command::Checkin),
+    },
+    Spec {
+        name: "note",
+        aliases: &[],
+        usage: note::USAGE,
+        about: note::ABOUT,
+        parse: |a| note::parse(a).map(Command::Note),
+    },
+    Spec {
+        name: "notes",
+        aliases: &[],
+        usage: note::LIST_USAGE,
+        about: note::LIST_ABOUT,
+        parse: |a| note::parse_list(a).map(Command::Note),
+    },
+    Spec {
+        name: "prep",
+        aliases: &[],
+        usage: prep::USAGE,
+        about: prep::ABOUT,
+        parse: |a| prep::parse(a).map(Command::Prep),
+    },
+    Spec {
+        name: "offered",
+        aliases: &[],
+        usage: offered::USAGE,
+        about: offered::ABOUT,
+        parse: |a| offered::parse(a).map(Command::Offered),
+    },
+    Spec {
+        name: "milestone",
+        aliases: &[],
+        usage: milestone::USAGE,
+        about: milestone::ABOUT,
+        parse: |a| milestone::parse(a).map(Command::Milestone),
     },
     Spec {
         name: "cadence",
@@ -259,6 +306,8 @@ impl Command {
                 | Command::Ledger(_)
                 | Command::Export
                 | Command::Forget(_)
+                | Command::Prep(_)
+                | Command::Note(NoteCmd::List(_))
                 | Command::Context(ContextCmd::Read(_))
                 | Command::Meeting(MeetingCmd::List | MeetingCmd::Preview(_))
         )
@@ -271,6 +320,10 @@ impl Command {
             Command::Remove(c) => c.run(ctx).await,
             Command::Map => map::run(ctx).await,
             Command::Checkin(c) => c.run(ctx).await,
+            Command::Note(c) => c.run(ctx).await,
+            Command::Prep(p) => prep::prep(ctx, p).await,
+            Command::Offered(c) => c.run(ctx).await,
+            Command::Milestone(c) => c.run(ctx).await,
             Command::Cadence(c) => c.run(ctx).await,
             Command::Snooze(c) => c.run(ctx).await,
             Command::Settings(c) => c.run(ctx).await,
@@ -422,7 +475,7 @@ mod tests {
         #[test]
         fn grammar_shaped_text_parses_or_is_refused(
             words in proptest::collection::vec(
-                "(checkin|coffee|add|remove|snooze|until|on|told|late|headsup|before|cadence|every|\
+                "(checkin|note|notes|delete|prep|offered|done|drop|milestone|coffee|add|remove|snooze|until|on|told|late|headsup|before|cadence|every|\
                   weeks?|quarterly|meeting|context|set|clear|settings|help|map|credit|last|next|\
                   friday|nov|20|2026-11-20|2026/02/30|ago|days?|[0-9]{1,6}|<@U[A-Z0-9]{1,8}(\\|[a-zé.]{0,6})?>|\
                   <#C[A-Z0-9]{1,5}>|é|&lt;|10:00|3pm|in|\\PC{0,6})",

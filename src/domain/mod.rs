@@ -19,7 +19,7 @@ mod when;
 pub use cadence::Cadence;
 pub use dates::{DATE_EXAMPLES, DateError, DateSpec, oldest_allowed, parse_date_spec};
 pub use headsup::{Headsup, NamedPeer, Stage, Step};
-pub use home::HomeData;
+pub use home::{HomeData, PrepData};
 pub use hours::{DeliveryPrefs, WeekdaySet, WorkingHours, local_midnight};
 pub use ids::{ChannelId, MessageRef, Owner, TeamId, UserId};
 pub use meeting::{
@@ -27,8 +27,8 @@ pub use meeting::{
     Published, Upcoming, digest_body, prep_body,
 };
 pub use peer::{
-    Agenda, CheckinEntry, CheckinSignals, Peer, REMIND_AGAIN_AFTER_DAYS, Warmth, nudge_at,
-    remind_again_on,
+    Agenda, CheckinEntry, CheckinSignals, MILESTONE_MAX_YEARS, MILESTONE_WINDOW_DAYS, Milestone,
+    Note, Offer, PastCheckin, Peer, REMIND_AGAIN_AFTER_DAYS, Warmth, nudge_at, remind_again_on,
 };
 pub use schedule::Schedule;
 pub use trade::{

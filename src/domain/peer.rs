@@ -54,8 +54,71 @@ impl Agenda {
 pub struct CheckinSignals {
     /// The last two check-ins both turned into status syncs.
     pub drifting: bool,
-    /// The offer made at the last check-in.
-    pub open_offer: Option<String>,
+    /// Offers I made them that are still open, oldest first.
+    #[serde(default)]
+    pub offers: Vec<Offer>,
+    /// Their current dependency milestone (possibly already past: see [`Milestone::is_current`]).
+    #[serde(default)]
+    pub milestone: Option<Milestone>,
+}
+
+/// Something I offered a peer ("one cheap thing I could do"), open until done or dropped.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Offer {
+    pub id: i64,
+    pub what: String,
+    pub made_on: NaiveDate,
+}
+
+/// A private note about a peer as a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub id: i64,
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A check-in as prep shows it: when, what kind, and their world as the form asked about it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PastCheckin {
+    pub held_on: NaiveDate,
+    pub coffee: bool,
+    pub notes: Option<String>,
+    pub agenda: Agenda,
+    pub offer: Option<String>,
+    pub status_sync: bool,
+}
+
+/// How close a milestone must be for a cooling or cold relationship to be called out first.
+pub const MILESTONE_WINDOW_DAYS: i64 = 42;
+/// How far ahead a milestone may be set.
+pub const MILESTONE_MAX_YEARS: u32 = 5;
+
+/// A peer's dependency milestone ("their platform cut-over, 2027-03-01").
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Milestone {
+    pub due_on: NaiveDate,
+    pub what: String,
+}
+
+impl Milestone {
+    /// A milestone whose day has passed is history: no longer shown.
+    pub fn is_current(&self, today: NaiveDate) -> bool {
+        self.due_on >= today
+    }
+
+    /// Days from `today` to the milestone.
+    pub fn days_left(&self, today: NaiveDate) -> i64 {
+        (self.due_on - today).num_days()
+    }
+
+    /// Cooling or cold within [`MILESTONE_WINDOW_DAYS`] of the milestone (SPEC §2): called out
+    /// first.
+    pub fn at_risk(&self, warmth: Warmth, today: NaiveDate) -> bool {
+        self.is_current(today)
+            && self.days_left(today) <= MILESTONE_WINDOW_DAYS
+            && warmth != Warmth::Warm
+    }
 }
 
 /// How a relationship stands (SPEC §2).

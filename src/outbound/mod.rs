@@ -3,9 +3,11 @@
 //! API in the tests. What to say is a [`Notice`] (plain data, stored in the outbox as JSON);
 //! how it looks is each messenger's business.
 
-use crate::domain::{ChannelId, DigestBody, Owner, Stage, TeamId, UserId, Warmth};
+use crate::domain::{
+    ChannelId, DigestBody, Milestone, Offer, Owner, Stage, TeamId, UserId, Warmth,
+};
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Tz;
 use std::time::Duration;
 
@@ -180,13 +182,15 @@ impl Notice {
     pub fn text(&self) -> String {
         match self {
             Notice::CheckinNudge {
-                items, headsups, ..
+                items,
+                headsups,
+                day,
             } => {
                 let mut out = String::new();
                 if !items.is_empty() {
                     out.push_str("Due for a check-in:\n");
                     for i in items {
-                        out.push_str(&format!("• {}\n", due_line(i)));
+                        out.push_str(&format!("• {}\n", due_line(i, *day)));
                     }
                 }
                 if !headsups.is_empty() {
@@ -413,8 +417,9 @@ pub fn headsup_line(h: &HeadsupItem) -> String {
     )
 }
 
-/// `<@U2> (biweekly, cooling): last contact 18 days ago. _because …_`
-pub fn due_line(i: &DueItem) -> String {
+/// `<@U2> (biweekly, cooling): last contact 18 days ago. _because …_`, seen on `day`: with a
+/// milestone call-out first when the relationship is at risk, and the open offers.
+pub fn due_line(i: &DueItem, day: NaiveDate) -> String {
     let since = match i.last_contact {
         Some(_) => format!("last contact {} days ago", i.days_since),
         None => format!(
@@ -433,10 +438,26 @@ pub fn due_line(i: &DueItem) -> String {
         i.cadence,
         i.warmth.label()
     );
-    if let Some(offer) = &i.signals.open_offer {
+    if let Some(m) = i
+        .signals
+        .milestone
+        .as_ref()
+        .and_then(|m| milestone_line(m, i.warmth, day))
+    {
+        line.push(' ');
+        line.push_str(&m);
+    }
+    if !i.signals.offers.is_empty() {
+        let offers: Vec<String> = i
+            .signals
+            .offers
+            .iter()
+            .map(|o| format!("#{} “{}”", o.id, escape_mrkdwn(&o.what)))
+            .collect();
         line.push_str(&format!(
-            " Last time you offered: “{}”. Done?",
-            escape_mrkdwn(offer)
+            " You offered: {}. Done? /peer offered {} done <id>.",
+            offers.join(", "),
+            i.peer.mention()
         ));
     }
     if i.signals.drifting {
@@ -446,6 +467,47 @@ pub fn due_line(i: &DueItem) -> String {
         );
     }
     line
+}
+
+/// Whether a due peer's milestone puts them first in the nudge.
+pub fn milestone_first(i: &DueItem, day: NaiveDate) -> bool {
+    i.signals
+        .milestone
+        .as_ref()
+        .is_some_and(|m| m.at_risk(i.warmth, day))
+}
+
+/// `:warning: *Milestone in 12 days*: their platform cut-over (Mon 1 Mar), and the relationship
+/// is cooling: talk before it.` when at risk; a plain `_milestone: …_` when current; `None` once
+/// it has passed.
+pub fn milestone_line(m: &Milestone, warmth: Warmth, today: NaiveDate) -> Option<String> {
+    if !m.is_current(today) {
+        return None;
+    }
+    let when = match m.days_left(today) {
+        0 => "today".to_string(),
+        1 => "tomorrow".to_string(),
+        n => format!("in {n} days"),
+    };
+    let what = escape_mrkdwn(&m.what);
+    let day = if m.due_on.year() == today.year() {
+        m.due_on.format("%a %-d %b")
+    } else {
+        m.due_on.format("%a %-d %b %Y")
+    };
+    Some(if m.at_risk(warmth, today) {
+        format!(
+            ":warning: *Milestone {when}*: {what} ({day}), and the relationship is {}: talk before it.",
+            warmth.label()
+        )
+    } else {
+        format!("_milestone: {what}, {day}_")
+    })
+}
+
+/// The block id of an open offer's Done / Drop controls.
+pub fn offer_block(id: i64) -> String {
+    format!("offer.{id}")
 }
 
 /// Escapes the three characters Slack's mrkdwn reserves, for user-typed text shown back.
@@ -534,8 +596,8 @@ pub struct Home {
     /// One line per peer, coldest first, and whether they are due within the week.
     pub peers: Vec<HomePeer>,
     pub headsups: Vec<HeadsupItem>,
-    /// Offers made at the last check-in with each peer.
-    pub offers: Vec<(UserId, String)>,
+    /// Open offers, per peer.
+    pub offers: Vec<(UserId, Offer)>,
     /// Open capacity loans, soonest due first, as lines.
     pub loans: Vec<String>,
 }

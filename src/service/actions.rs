@@ -5,7 +5,9 @@
 
 use super::Services;
 use crate::commands::checkin::{CheckinForm, FieldProblem, log};
-use crate::commands::{Command, Ctx, Reply, Snooze, SnoozeFor, Told, TradeCmd, fmt_day, forget};
+use crate::commands::{
+    Command, Ctx, Reply, Snooze, SnoozeFor, Told, TradeCmd, close_offer, fmt_day, forget, prep,
+};
 use crate::domain::{CheckinEntry, DateSpec, LoanStatus, Owner, TeamId, UserId};
 use crate::error::{AppError, Result};
 use crate::outbound::{Form, MessageRef, Notice, Surface};
@@ -43,6 +45,10 @@ pub enum ButtonAction {
     ExtendLoan(i64, chrono::NaiveDate),
     /// The confirmation of a `/peer forget` (its one-time token).
     ConfirmForget(String),
+    /// Show prep about a peer, privately.
+    Prep(UserId),
+    /// Close an offer: done (`true`) or dropped.
+    CloseOffer(i64, bool),
 }
 
 /// Everything a user can do, from any edge.
@@ -328,6 +334,13 @@ impl Services {
             }
         }
         let ctx = actor.ctx(self, now);
+        if let ButtonAction::Prep(peer) = &action {
+            // Shown privately (the response_url); the message itself is not changed.
+            return Some(match prep(&ctx, peer).await {
+                Ok(r) => r.text,
+                Err(e) => e.reply(),
+            });
+        }
         let outcome: Result<String> = match &action {
             ButtonAction::LogCheckin(peer) | ButtonAction::Snooze(peer) => {
                 if let Err(e) = ctx.require_peer_here(peer).await {
@@ -356,6 +369,8 @@ impl Services {
             // Handled before any message check, in `handle`.
             ButtonAction::ConfirmForget(_) => return Some(STALE.into()),
             ButtonAction::WeTalked(peer) => we_talked(&ctx, peer).await,
+            ButtonAction::CloseOffer(id, done) => close_offer(&ctx, *id, *done).await,
+            ButtonAction::Prep(_) => return None,
             ButtonAction::Skip(peer) => skip(&ctx, peer).await,
             ButtonAction::Told(n, peer) => told(&ctx, *n, peer, false)
                 .await

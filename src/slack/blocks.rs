@@ -5,9 +5,11 @@
 //! (`due.U123`, `told.3.U123`, `heard.3.U123`); once acted on, that block is redrawn as a
 //! "✓ done" line, so the message no longer offers what was already done.
 
+use crate::domain::Offer;
 use crate::domain::UserId;
 use crate::outbound::{
     DueItem, Form, HeadsupItem, Home, MessageRef, Notice, due_line, escape_mrkdwn, headsup_line,
+    offer_block,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -26,6 +28,9 @@ pub mod action {
     /// A date picker; the loan's number rides in its block id (`loan:3`).
     pub const LOAN_EXTEND: &str = "sw_loan_extend";
     pub const CONFIRM_FORGET: &str = "sw_confirm_forget";
+    pub const PREP: &str = "sw_prep";
+    pub const OFFER_DONE: &str = "sw_offer_done";
+    pub const OFFER_DROP: &str = "sw_offer_drop";
     /// `callback_id`s of the forms.
     pub const CHECKIN_FORM: &str = "sw_checkin_form";
     pub const SNOOZE_FORM: &str = "sw_snooze_form";
@@ -99,7 +104,22 @@ fn due_controls(i: &DueItem) -> Value {
         button("We talked", action::WE_TALKED, p),
         button("Snooze…", action::SNOOZE, p),
         button("Skip this cycle", action::SKIP, p),
+        button("Prep", action::PREP, p),
     ]})
+}
+
+/// **Done** / **Drop** for each open offer to a due peer.
+fn offer_controls(offers: &[Offer]) -> Vec<Value> {
+    offers
+        .iter()
+        .map(|o| {
+            let v = o.id.to_string();
+            json!({"type": "actions", "block_id": offer_block(o.id), "elements": [
+                button(&format!("Done #{}", o.id), action::OFFER_DONE, &v),
+                button(&format!("Drop #{}", o.id), action::OFFER_DROP, &v),
+            ]})
+        })
+        .collect()
 }
 
 /// One "Told them" control per untold peer of a heads-up.
@@ -119,14 +139,17 @@ fn told_controls(h: &HeadsupItem) -> Vec<Value> {
 pub fn notice(n: &Notice, done: &BTreeMap<String, String>) -> Vec<Value> {
     let mut blocks = match n {
         Notice::CheckinNudge {
-            items, headsups, ..
+            items,
+            headsups,
+            day,
         } => {
             let mut blocks = Vec::new();
             if !items.is_empty() {
                 blocks.push(section("*Due for a check-in*"));
                 for i in items {
-                    blocks.push(section(&due_line(i)));
+                    blocks.push(section(&due_line(i, *day)));
                     blocks.push(due_controls(i));
+                    blocks.extend(offer_controls(&i.signals.offers));
                 }
             }
             if !headsups.is_empty() {
@@ -336,10 +359,12 @@ pub fn home(h: &Home) -> Value {
     }
     for (peer, offer) in &h.offers {
         blocks.push(section(&format!(
-            "{}: “{}”",
+            "{}: #{} “{}”",
             peer.mention(),
-            escape_mrkdwn(offer)
+            offer.id,
+            escape_mrkdwn(&offer.what)
         )));
+        blocks.extend(offer_controls(std::slice::from_ref(offer)));
     }
     if !h.loans.is_empty() {
         blocks

@@ -81,6 +81,11 @@ fn button_action(action_id: &str, value: &str) -> Option<ButtonAction> {
                 })?
                 .to_string(),
         ),
+        action::PREP => ButtonAction::Prep(peer()?),
+        action::OFFER_DONE | action::OFFER_DROP => ButtonAction::CloseOffer(
+            value.parse().ok().filter(|n: &i64| *n > 0)?,
+            action_id == action::OFFER_DONE,
+        ),
         action::TOLD => {
             let (n, p) = numbered(value)?;
             ButtonAction::Told(n, p)

@@ -5,8 +5,8 @@
 use super::peers::{OWNED_PEER_COLUMNS, OwnedPeerRow};
 use super::profiles::{PROFILE_COLUMNS, ProfileRow, profile_from_row};
 use super::{DeliveryClaim, Profile, Result, Store, StoreError, instant, peers::move_due_nudges};
-use crate::domain::{CheckinSignals, Owner, Peer, TeamId, UserId};
-use chrono::{DateTime, Utc};
+use crate::domain::{CheckinSignals, Milestone, Offer, Owner, Peer, TeamId, UserId};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{HashMap, HashSet};
 
 /// The rows a batch of due owners is planned from.
@@ -29,8 +29,11 @@ type OwnerProfileRow = (
     i64,
     i64,
 );
-/// (team, owner, peer, status_sync, sealed offer, rank: 1 = the latest check-in)
-type SignalRow = (String, String, String, i64, Option<Vec<u8>>, i64);
+/// (team, owner, peer, status_sync, rank: 1 = the latest check-in)
+type SignalRow = (String, String, String, i64, i64);
+/// (team, owner, peer, id or date, sealed text, made on)
+type OfferRow = (String, String, String, i64, Vec<u8>, NaiveDate);
+type MilestoneRow = (String, String, String, NaiveDate, Vec<u8>);
 /// New nudge times of one owner's peers.
 pub type NudgeMoves = Vec<(UserId, DateTime<Utc>)>;
 
@@ -107,8 +110,8 @@ impl Store {
         Ok(batch)
     }
 
-    /// Check-in signals (status-sync drift, the last offer) of every peer of `owners`: one
-    /// query.
+    /// Check-in signals (status-sync drift, open offers, the current milestone) of every peer
+    /// of `owners`: one query per kind of row.
     pub async fn signals_for(
         &self,
         owners: &[Owner],
@@ -118,8 +121,8 @@ impl Store {
         }
         let rows: Vec<SignalRow> =
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "select team_id, owner_id, peer_id, status_sync, offer_enc, rn from (\
-                   select c.team_id, c.owner_id, c.peer_id, c.status_sync, c.offer_enc, \
+                "select team_id, owner_id, peer_id, status_sync, rn from (\
+                   select c.team_id, c.owner_id, c.peer_id, c.status_sync, \
                    row_number() over (partition by c.team_id, c.owner_id, c.peer_id \
                      order by c.held_on desc, c.checkin_id desc) as rn \
                    from {OWNERS} join checkin c on c.team_id = {TEAM_OF} and c.owner_id = {USER_OF}) \
@@ -128,24 +131,53 @@ impl Store {
             .bind(owners_json(owners)?)
             .fetch_all(&self.pool)
             .await?;
+        let json = owners_json(owners)?;
+        let offers: Vec<OfferRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "select f.team_id, f.owner_id, f.peer_id, f.offer_id, f.what_enc, f.made_on \
+             from {OWNERS} join offer f on f.team_id = {TEAM_OF} and f.owner_id = {USER_OF} \
+             where f.status = 'open' order by f.made_on, f.offer_id"
+        )))
+        .bind(&json)
+        .fetch_all(&self.pool)
+        .await?;
+        let milestones: Vec<MilestoneRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "select m.team_id, m.owner_id, m.peer_id, m.due_on, m.what_enc \
+             from {OWNERS} join milestone m on m.team_id = {TEAM_OF} and m.owner_id = {USER_OF} \
+             where m.ended_at is null order by m.milestone_id"
+        )))
+        .bind(&json)
+        .fetch_all(&self.pool)
+        .await?;
         let mut out: HashMap<Owner, HashMap<UserId, CheckinSignals>> = HashMap::new();
+        let peer_id =
+            |p: &str| UserId::parse(p).ok_or_else(|| StoreError::Corrupt("signal peer".into()));
+        for (t, u, p, id, what, made_on) in offers {
+            let what = self.cipher.open(&what)?;
+            out.entry(owner(&t, &u)?)
+                .or_default()
+                .entry(peer_id(&p)?)
+                .or_default()
+                .offers
+                .push(Offer { id, what, made_on });
+        }
+        for (t, u, p, due_on, what) in milestones {
+            let what = self.cipher.open(&what)?;
+            out.entry(owner(&t, &u)?)
+                .or_default()
+                .entry(peer_id(&p)?)
+                .or_default()
+                .milestone = Some(Milestone { due_on, what });
+        }
         let mut syncs: HashMap<(Owner, UserId), Vec<i64>> = HashMap::new();
-        for (t, u, peer, sync, offer, rn) in rows {
+        for (t, u, peer, sync, _rn) in rows {
             let o = owner(&t, &u)?;
             let peer =
                 UserId::parse(&peer).ok_or_else(|| StoreError::Corrupt("checkin peer".into()))?;
-            syncs
-                .entry((o.clone(), peer.clone()))
-                .or_default()
-                .push(sync);
-            if rn == 1 {
-                let signals = out.entry(o).or_default().entry(peer).or_default();
-                signals.open_offer = self.open_opt(offer)?;
-            }
+            syncs.entry((o, peer)).or_default().push(sync);
         }
         for ((o, peer), s) in syncs {
-            if let Some(sig) = out.get_mut(&o).and_then(|m| m.get_mut(&peer)) {
-                sig.drifting = s.len() == 2 && s.iter().all(|x| *x == 1);
+            if s.len() == 2 && s.iter().all(|x| *x == 1) {
+                out.entry(o).or_default().entry(peer).or_default().drifting = true;
             }
         }
         Ok(out)
@@ -287,7 +319,7 @@ mod tests {
         assert_eq!(z.unwrap(), None, "U2 is on UB's map, not UA's");
     }
 
-    /// Signals read in bulk: drifting after two status syncs in a row, the last offer open.
+    /// Signals read in bulk: drifting after two status syncs in a row, the form's offer open.
     #[tokio::test]
     async fn signals_for_a_batch_match_the_last_two_checkins_of_each_peer() {
         let (_dir, s) = store().await;
@@ -312,7 +344,12 @@ mod tests {
         let all = s.signals_for(std::slice::from_ref(&a)).await.unwrap();
         let u1 = &all[&a][&UserId::parse("U1").unwrap()];
         assert!(u1.drifting);
-        assert_eq!(u1.open_offer.as_deref(), Some("intro to SRE"));
+        let offers: Vec<&str> = u1.offers.iter().map(|o| o.what.as_str()).collect();
+        assert_eq!(
+            offers,
+            ["intro to SRE"],
+            "a form's offer stays open until closed"
+        );
         assert!(!all[&a].contains_key(&UserId::parse("U2").unwrap()));
         let other = owner_of("T1", "UZ");
         assert_eq!(

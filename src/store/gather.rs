@@ -3,8 +3,8 @@
 
 use super::{Result, Store};
 use crate::domain::{
-    Credit, DeliveryPrefs, DigestBody, Headsup, HomeData, Meeting, Owner, Published, UserId,
-    digest_body, prep_body,
+    Credit, DeliveryPrefs, DigestBody, Headsup, HomeData, Meeting, Owner, PrepData, Published,
+    UserId, digest_body, prep_body,
 };
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
@@ -33,6 +33,46 @@ impl Store {
             headsups: self.open_headsups(owner).await?,
             loans: self.open_loans(owner).await?,
         })
+    }
+
+    /// Everything prep shows about `peer`, or `None` when they are not on `owner`'s map: one
+    /// query per kind of row (peer, notes, check-ins, offers, milestone, context, heads-ups).
+    pub async fn prep_data(
+        &self,
+        owner: &Owner,
+        peer: &UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<PrepData>> {
+        let Some(p) = self.peer(owner, peer).await? else {
+            return Ok(None);
+        };
+        let prefs = self.ensure_profile(owner, now).await?.prefs();
+        let signals = self
+            .signals_for(std::slice::from_ref(owner))
+            .await?
+            .remove(owner)
+            .and_then(|mut m| m.remove(peer))
+            .unwrap_or_default();
+        let untold = self
+            .open_headsups(owner)
+            .await?
+            .into_iter()
+            .filter(|h| h.room_at > now && h.untold().any(|n| &n.peer == peer))
+            .collect();
+        Ok(Some(PrepData {
+            prefs,
+            notes: self.notes(owner, peer).await?,
+            checkins: self.last_checkins(owner, peer, 2).await?,
+            signals,
+            context: self
+                .contexts_of(&owner.team, std::slice::from_ref(peer))
+                .await?
+                .into_iter()
+                .next(),
+            untold,
+            heard_first: self.heard_first_record(owner).await?.get(peer).copied(),
+            peer: p,
+        }))
     }
 
     /// The digest the meeting's channel would get at `now`, given its members.

@@ -226,13 +226,25 @@ impl Store {
             Arg::Text(Some(user)),
             Arg::Text(Some(peer)),
         ];
+        let mut sql = sql.to_string();
+        let mut args = args;
+        // The form's "one cheap thing I could do" is an open offer until closed.
+        if let Some(offer) = &entry.offer {
+            sql.push_str(
+                "insert into offer (team_id, owner_id, peer_id, what_enc, made_on, status, created_at) \
+                 values (?, ?, ?, ?, ?, 'open', ?);",
+            );
+            args.extend([
+                Arg::Text(Some(owner.team.as_str().to_string())),
+                Arg::Text(Some(owner.user.as_str().to_string())),
+                Arg::Text(Some(p.peer.as_str().to_string())),
+                Arg::Blob(Some(self.cipher.seal(offer))),
+                Arg::Date(Some(entry.held_on)),
+                Arg::Time(instant(now)),
+            ]);
+        }
         // One transaction with whatever other check-ins are pending (group commit).
-        self.writer
-            .write(Write {
-                sql: sql.to_string(),
-                args,
-            })
-            .await
+        self.writer.write(Write { sql, args }).await
     }
 
     /// Writes a snooze (with its reason, or none) and the recomputed nudge time, together.

@@ -68,6 +68,24 @@ pub const OWNED: &[Owned] = &[
         label: "ledger entries",
     },
     Owned {
+        table: "note",
+        owner: "owner_id",
+        peer: Some("peer_id"),
+        label: "notes",
+    },
+    Owned {
+        table: "offer",
+        owner: "owner_id",
+        peer: Some("peer_id"),
+        label: "offers",
+    },
+    Owned {
+        table: "milestone",
+        owner: "owner_id",
+        peer: Some("peer_id"),
+        label: "milestones",
+    },
+    Owned {
         table: "delivery",
         owner: "user_id",
         peer: None,

@@ -4,7 +4,7 @@
 
 use super::{fmt_day, headsup_item, peer_line};
 use crate::domain::{Direction, HomeData};
-use crate::outbound::{Home, HomePeer, escape_mrkdwn};
+use crate::outbound::{Home, HomePeer, escape_mrkdwn, milestone_line};
 use chrono::{DateTime, Days, Utc};
 
 /// The home the owner of `data` sees at `now`.
@@ -13,17 +13,27 @@ pub fn home(data: &HomeData, now: DateTime<Utc>) -> Home {
     let today = prefs.local_date(now);
     let week_end = today + Days::new(7);
     let mut peers: Vec<_> = data.peers.iter().collect();
-    peers.sort_by_key(|p| p.urgency_key(today));
+    let milestone =
+        |p: &crate::domain::Peer| data.signals.get(&p.peer).and_then(|s| s.milestone.as_ref());
+    // A cooling or cold relationship near its milestone comes first (SPEC §2).
+    peers.sort_by_key(|p| {
+        let at_risk = milestone(p).is_some_and(|m| m.at_risk(p.warmth(today), today));
+        (!at_risk, p.urgency_key(today))
+    });
     let mut offers = Vec::new();
     let mut lines = Vec::with_capacity(peers.len());
     for p in peers {
-        if let Some(offer) = data.signals.get(&p.peer).and_then(|s| s.open_offer.clone()) {
-            offers.push((p.peer.clone(), offer));
+        if let Some(s) = data.signals.get(&p.peer) {
+            offers.extend(s.offers.iter().map(|o| (p.peer.clone(), o.clone())));
         }
         let due_this_week = !p.is_snoozed(today) && p.next_due() < week_end;
         let mut line = peer_line(p, today, data.heard_first.get(&p.peer).copied());
         if due_this_week && p.next_due() >= today {
             line.push_str(&format!(" · due {}", fmt_day(p.next_due(), today)));
+        }
+        if let Some(m) = milestone(p).and_then(|m| milestone_line(m, p.warmth(today), today)) {
+            line.push('\n');
+            line.push_str(&m);
         }
         lines.push(HomePeer {
             peer: p.peer.clone(),

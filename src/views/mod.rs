@@ -3,8 +3,10 @@
 //! they all come here.
 
 mod home;
+mod prep;
 
 pub use home::home;
+pub use prep::prep_text;
 
 use crate::domain::{DeliveryPrefs, Headsup, Meeting, Peer, Warmth};
 use crate::outbound::{HeadsupItem, escape_mrkdwn};

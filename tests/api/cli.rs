@@ -131,6 +131,38 @@ fn the_console_runs_commands_and_shows_the_dms_the_scheduler_would_send() {
     );
 }
 
+#[test]
+fn the_console_keeps_notes_offers_and_milestones_and_preps() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = console(
+        dir.path(),
+        &["--tz", "Europe/London", "--now", "2026-11-16T10:00:00Z"],
+        "/peer add @ana weekly because her platform gates our launch\n\
+         /peer note @ana kids are Ada and Linus\n\
+         /peer offered @ana review her RFC\n\
+         /peer milestone @ana 2026-12-20 their platform cut-over\n\
+         /peer milestone @ana someday oops\n\
+         advance 9d\n\
+         /peer prep @ana\n\
+         /peer offered @ana done 1\n\
+         /peer notes @ana\n\
+         quit\n",
+    );
+    for want in [
+        "Noted (#1) about @ana",
+        "Offer #1 to @ana noted",
+        "Milestone for @ana: their platform cut-over",
+        "`someday` is not a date I can read",
+        "Milestone in 25 days",
+        "Prep for @ana",
+        "kids are Ada and Linus",
+        "#1 “review her RFC”",
+        "Offer #1 to @ana done",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+}
+
 /// `advance` runs the scheduler at every moment something fell due on the way, so no digest
 /// is missed and each shows when it went out.
 #[test]

@@ -515,7 +515,7 @@ async fn two_status_syncs_in_a_row_and_an_open_offer_show_in_the_next_nudge() {
         .unwrap();
     let text = nudge["text"].as_str().unwrap();
     assert!(
-        text.contains("Last time you offered: “intro them to our SRE lead”"),
+        text.contains("You offered: #1 “intro them to our SRE lead”"),
         "{text}"
     );
     assert!(text.contains("turned into status syncs"), "{text}");

@@ -9,6 +9,7 @@ mod interactive;
 mod leaving;
 mod manifest;
 mod meetings;
+mod memory;
 mod samples;
 mod scheduler;
 mod security;

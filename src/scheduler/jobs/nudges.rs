@@ -5,7 +5,7 @@
 use super::super::plan::{OwnerPlan, plan_owner};
 use super::super::{BATCH, Job, LEASE, MAX_ROUNDS, Pass};
 use crate::domain::Owner;
-use crate::outbound::Notice;
+use crate::outbound::{Notice, milestone_first};
 use crate::store::{DeliveryClaim, StoreError};
 
 /// `daily_owners`: owners whose 3-day heads-up reminder rides in today's DM.
@@ -74,11 +74,13 @@ async fn plan_batch(p: &Pass<'_>, owners: &[Owner]) -> Result<(), StoreError> {
     let nudged: Vec<Owner> = nudges.iter().map(|(o, _)| o.clone()).collect();
     let mut signals = store.signals_for(&nudged).await?;
     for (owner, n) in nudges.iter_mut() {
-        if let Notice::CheckinNudge { items, .. } = n.notice.as_mut() {
+        if let Notice::CheckinNudge { items, day, .. } = n.notice.as_mut() {
             let mut mine = signals.remove(owner).unwrap_or_default();
             for item in items.iter_mut() {
                 item.signals = mine.remove(&item.peer).unwrap_or_default();
             }
+            // A cooling or cold relationship near its milestone comes first (SPEC §2).
+            items.sort_by_key(|i| !milestone_first(i, *day));
         }
     }
     if dry_run {
