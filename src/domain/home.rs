@@ -34,4 +34,6 @@ pub struct PrepData {
     pub untold: Vec<Headsup>,
     /// Per peer: (heard news first, heads-ups in all).
     pub heard_first: Option<(i64, i64)>,
+    /// Open capacity loans with this peer, lent or borrowed.
+    pub loans: Vec<Trade>,
 }

@@ -71,6 +71,12 @@ impl Store {
                 .next(),
             untold,
             heard_first: self.heard_first_record(owner).await?.get(peer).copied(),
+            loans: self
+                .open_loans(owner)
+                .await?
+                .into_iter()
+                .filter(|t| &t.peer == peer)
+                .collect(),
             peer: p,
         }))
     }

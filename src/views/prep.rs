@@ -2,7 +2,7 @@
 //! [`PrepData`]. Pure.
 
 use super::{fmt_day, fmt_moment, peer_line, reason_line};
-use crate::domain::{PastCheckin, PrepData};
+use crate::domain::{Direction, PastCheckin, PrepData};
 use crate::outbound::{context_with_age, escape_mrkdwn, milestone_line};
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -83,6 +83,22 @@ pub fn prep_text(d: &PrepData, now: DateTime<Utc>) -> String {
                 fmt_day(o.made_on, today),
                 o.id,
                 o.id
+            ));
+        }
+    }
+    if !d.loans.is_empty() {
+        out.push_str("*Open loans*\n");
+        for t in &d.loans {
+            let what = match t.direction {
+                Direction::Gave => "you lent them",
+                Direction::Got => "you borrowed",
+            };
+            let due = t.back_by.map(|b| fmt_day(b, today)).unwrap_or_default();
+            let overdue = if t.is_overdue(today) { ", overdue" } else { "" };
+            out.push_str(&format!(
+                "• #{} {what} “{}”, back by {due}{overdue}\n",
+                t.number,
+                escape_mrkdwn(&t.text)
             ));
         }
     }

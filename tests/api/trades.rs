@@ -53,6 +53,14 @@ async fn trades_are_kept_privately_and_spoken_of_in_words() {
         ledger.contains("a designer") && ledger.contains("overdue"),
         "{ledger}"
     );
+    // Prep about a peer shows the open loans with them.
+    app.say(ME, "add <@U0ANA> weekly").await;
+    let prep = app.say(ME, "prep <@U0ANA>").await;
+    assert!(
+        prep.contains("*Open loans*")
+            && prep.contains("you lent them “two engineers for the migration”"),
+        "{prep}"
+    );
     // Nothing was sent to anyone: not the peers, not a channel.
     assert!(app.slack.dms().is_empty(), "{:?}", app.slack.dms());
     // Another user and another workspace see none of it.
