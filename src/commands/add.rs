@@ -131,6 +131,33 @@ pub fn load_warning(peers: &[Peer]) -> Option<String> {
     }
 }
 
+/// A successor for a peer who left: added with the departed peer's reason and cadence.
+/// Returns the label the message is redrawn with.
+pub async fn add_successor(ctx: &Ctx<'_>, gone: &UserId, next: &UserId) -> Result<String> {
+    let Some(old) = ctx.store.departed(ctx.owner, gone).await? else {
+        return Err(UsageError::new(
+            format!("{} is not a departed peer of yours.", gone.mention()),
+            USAGE,
+        )
+        .into());
+    };
+    if next == gone {
+        return Err(UsageError::new("Pick someone who is still here.", USAGE).into());
+    }
+    Add {
+        peer: next.clone(),
+        cadence: Some(old.cadence),
+        reason: old.reason,
+    }
+    .run(ctx)
+    .await?;
+    Ok(format!(
+        "{} takes over from {}",
+        next.mention(),
+        gone.mention()
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

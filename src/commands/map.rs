@@ -9,9 +9,52 @@ use crate::outbound::milestone_line;
 use crate::views::{peer_line, reason_line};
 use std::collections::HashMap;
 
-pub const USAGE: &str = "`/peer map`";
+pub const USAGE: &str = "`/peer map [all]`";
 pub const ABOUT: &str = "Your peers, coldest first (one cooling or cold within 6 weeks of its milestone before all, saying why): cadence, last contact, next check-in and how warm each relationship is \
-(warm: within cadence; cooling: past it; cold: past twice the cadence).";
+(warm: within cadence; cooling: past it; cold: past twice the cadence). `all` adds the peers who left the \
+workspace, read-only: they are never nudged about again.";
+
+/// `/peer map` or `/peer map all` (`true`: with the peers who left, read-only).
+pub(super) fn parse(args: &mut super::args::Args) -> Result<bool, crate::error::UsageError> {
+    let all = args
+        .peek_words(1)
+        .first()
+        .is_some_and(|w| w.eq_ignore_ascii_case("all"));
+    if all {
+        args.skip_words(1);
+    }
+    args.finish(USAGE)?;
+    Ok(all)
+}
+
+/// The map, then the peers who left the workspace, read-only.
+pub(super) async fn run_all(ctx: &Ctx<'_>) -> Result<Reply> {
+    let map = run(ctx).await?;
+    let gone = ctx.store.departed_of(ctx.owner).await?;
+    if gone.is_empty() {
+        return Ok(map);
+    }
+    let today = ctx.today();
+    let mut text = map.text;
+    text.push_str("\n*Left the workspace* (kept read-only; never nudged)\n");
+    for (p, at) in gone {
+        let last = p
+            .last_contact
+            .map(|d| format!("last contact {}", super::fmt_day(d, today)))
+            .unwrap_or_else(|| "no contact logged".into());
+        text.push_str(&format!(
+            "• {} · {} · {last} · left {}\n",
+            p.peer.mention(),
+            p.cadence,
+            super::fmt_day(ctx.prefs().local_date(at), today)
+        ));
+        if let Some(r) = &p.reason {
+            text.push_str(&reason_line(r));
+            text.push('\n');
+        }
+    }
+    Ok(Reply::new(text.trim_end().to_string()))
+}
 
 pub(super) async fn run(ctx: &Ctx<'_>) -> Result<Reply> {
     let today = ctx.today();

@@ -34,7 +34,7 @@ use crate::store::{Profile, Store};
 use args::Args;
 use chrono::{DateTime, NaiveDate, Utc};
 
-pub use add::Add;
+pub use add::{Add, add_successor};
 pub use cadence::SetCadence;
 pub use checkin::Checkin;
 pub use context::ContextCmd;
@@ -61,6 +61,8 @@ pub enum Command {
     Add(Add),
     Remove(Remove),
     Map,
+    /// The map with the peers who left the workspace.
+    MapAll,
     Checkin(Checkin),
     Note(NoteCmd),
     Prep(UserId),
@@ -114,7 +116,7 @@ pub const COMMANDS: &[Spec] = &[
         aliases: &["list"],
         usage: map::USAGE,
         about: map::ABOUT,
-        parse: |a| a.finish(map::USAGE).map(|_| Command::Map),
+        parse: |a| map::parse(a).map(|all| if all { Command::MapAll } else { Command::Map }),
     },
     Spec {
         name: "checkin",
@@ -302,6 +304,7 @@ impl Command {
             self,
             Command::Help(_)
                 | Command::Map
+                | Command::MapAll
                 | Command::Headsups
                 | Command::Ledger(_)
                 | Command::Export
@@ -319,6 +322,7 @@ impl Command {
             Command::Add(c) => c.run(ctx).await,
             Command::Remove(c) => c.run(ctx).await,
             Command::Map => map::run(ctx).await,
+            Command::MapAll => map::run_all(ctx).await,
             Command::Checkin(c) => c.run(ctx).await,
             Command::Note(c) => c.run(ctx).await,
             Command::Prep(p) => prep::prep(ctx, p).await,

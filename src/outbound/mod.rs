@@ -50,6 +50,12 @@ pub enum Notice {
     },
     /// Once, when published context has grown old: refresh or clear it.
     ContextStale { text: String, days: i64 },
+    /// Once, when a peer on the owner's map left the workspace: pick a successor.
+    PeerLeft {
+        peer: UserId,
+        reason: Option<String>,
+        cadence: String,
+    },
     /// A capacity loan on its due day (and weekly while overdue): did it come back?
     LoanDue {
         number: i64,
@@ -108,6 +114,7 @@ impl Notice {
             Notice::MeetingPrep { .. } => "meeting_prep",
             Notice::ContextStale { .. } => "context_stale",
             Notice::LoanDue { .. } => "loan_due",
+            Notice::PeerLeft { .. } => "peer_left",
         }
     }
 
@@ -171,6 +178,7 @@ impl Notice {
                 headsups.len()
             ),
             Notice::ContextStale { days, .. } => format!("context is {days} days old"),
+            Notice::PeerLeft { peer, .. } => format!("{} left the workspace", peer.mention()),
             Notice::LoanDue { number, peer, .. } => {
                 format!("loan #{number} with {} is due", peer.mention())
             }
@@ -309,6 +317,24 @@ impl Notice {
                  or take it down with `/peer context clear`.",
                 escape_mrkdwn(text)
             ),
+            Notice::PeerLeft {
+                peer,
+                reason,
+                cadence,
+            } => {
+                let why = reason
+                    .as_deref()
+                    .map(|r| format!(" They were on your map because “{}”.", escape_mrkdwn(r)))
+                    .unwrap_or_default();
+                format!(
+                    "{} has left the workspace (Slack says their account was deactivated).{why} \
+                     I won't nudge you about them again; their history stays in /peer map all. \
+                     Who carries the dependency now? Pick a successor and I'll add them to your map \
+                     {cadence} with the same reason, or add someone with /peer add. Open loans with \
+                     them stay in /peer ledger to settle or write off.",
+                    peer.mention()
+                )
+            }
             Notice::LoanDue { .. } => format!(
                 "{} Came back? /peer trade returned {n}, or `/peer trade extend {n} to <date>`, or \
                  /peer trade writeoff {n}. Only you see this.",

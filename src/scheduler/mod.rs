@@ -93,7 +93,8 @@ impl Scheduler {
             || !s.headsups_due(at, 1).await?.is_empty()
             || !s.meetings_due(at, 1).await?.is_empty()
             || !s.contexts_to_refresh(at, 1).await?.is_empty()
-            || !s.loans_due(at, 1).await?.is_empty())
+            || !s.loans_due(at, 1).await?.is_empty()
+            || !s.departures_to_tell(at, 1).await?.is_empty())
     }
 }
 
@@ -188,6 +189,7 @@ async fn plan_pass(p: Pass<'_>) -> Result<(), StoreError> {
     jobs::meetings::run(&p).await?;
     jobs::contexts::run(&p).await?;
     jobs::loans::run(&p).await?;
+    jobs::departures::run(&p).await?;
     jobs::nudges::run(&p, daily_owners).await
 }
 

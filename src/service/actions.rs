@@ -39,6 +39,8 @@ pub enum ButtonAction {
     Skip(UserId),
     Told(i64, UserId),
     Heard(i64, UserId, bool),
+    /// A successor picked for a departed peer: (departed, successor).
+    Successor(UserId, UserId),
     /// A loan came back (`true`) or is written off.
     SettleLoan(i64, bool),
     /// A loan's new due date, from the date picker.
@@ -396,6 +398,9 @@ impl Services {
                         "Written off".into()
                     }
                 })
+            }
+            ButtonAction::Successor(gone, next) => {
+                crate::commands::add_successor(&ctx, gone, next).await
             }
             ButtonAction::ExtendLoan(n, date) => TradeCmd::Extend(*n, DateSpec::On(*date))
                 .run(&ctx)

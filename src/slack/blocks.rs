@@ -28,6 +28,8 @@ pub mod action {
     /// A date picker; the loan's number rides in its block id (`loan:3`).
     pub const LOAN_EXTEND: &str = "sw_loan_extend";
     pub const CONFIRM_FORGET: &str = "sw_confirm_forget";
+    /// A user select; the departed peer rides in its block id (`successor:U…`).
+    pub const SUCCESSOR: &str = "sw_successor";
     pub const PREP: &str = "sw_prep";
     pub const OFFER_DONE: &str = "sw_offer_done";
     pub const OFFER_DROP: &str = "sw_offer_drop";
@@ -196,6 +198,13 @@ pub fn notice(n: &Notice, done: &BTreeMap<String, String>) -> Vec<Value> {
             }
             blocks
         }
+        Notice::PeerLeft { peer, .. } => vec![
+            section(&n.text()),
+            json!({"type": "actions", "block_id": format!("successor:{peer}"), "elements": [
+                {"type": "users_select", "action_id": action::SUCCESSOR,
+                 "placeholder": {"type": "plain_text", "text": "Pick a successor"}},
+            ]}),
+        ],
         Notice::LoanDue { number, .. } => {
             let v = number.to_string();
             vec![

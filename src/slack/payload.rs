@@ -148,6 +148,12 @@ pub fn interaction(v: &Value) -> Option<Parsed> {
             let act = v.pointer("/actions/0");
             let parsed = act.and_then(|a| {
                 let id = str_at(a, "/action_id")?;
+                if id == action::SUCCESSOR {
+                    // A user select: the departed peer is in the block id.
+                    let gone = UserId::parse(str_at(a, "/block_id")?.strip_prefix("successor:")?)?;
+                    let next = UserId::parse(str_at(a, "/selected_user")?)?;
+                    return Some(ButtonAction::Successor(gone, next));
+                }
                 if id == action::LOAN_EXTEND {
                     // A date picker: the loan's number is in the block id, the date selected.
                     let n = str_at(a, "/block_id")?

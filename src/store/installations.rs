@@ -95,22 +95,4 @@ impl Store {
             .await?;
         Ok(())
     }
-
-    /// Notes a user Slack reported as deactivated.
-    pub async fn note_departed(
-        &self,
-        team: &TeamId,
-        user: &crate::domain::UserId,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        sqlx::query(
-            "insert into departed_user (team_id, user_id, noted_at) values (?, ?, ?) on conflict do nothing",
-        )
-        .bind(team.as_str())
-        .bind(user.as_str())
-        .bind(instant(now))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
 }

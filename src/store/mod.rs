@@ -7,6 +7,7 @@
 
 mod batch;
 mod deliveries;
+mod departed;
 mod due;
 mod gather;
 mod headsups;

@@ -68,6 +68,12 @@ pub const OWNED: &[Owned] = &[
         label: "ledger entries",
     },
     Owned {
+        table: "departed_peer",
+        owner: "owner_id",
+        peer: Some("peer_id"),
+        label: "departed peers",
+    },
+    Owned {
         table: "note",
         owner: "owner_id",
         peer: Some("peer_id"),

@@ -276,3 +276,123 @@ async fn export_dms_a_decrypted_json_file_of_only_the_callers_data() {
         "{bob}"
     );
 }
+
+fn select_successor(
+    app: &TestApp,
+    user: &str,
+    msg: &serde_json::Value,
+    gone: &str,
+    next: &str,
+) -> serde_json::Value {
+    serde_json::json!({
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "acme"},
+        "user": {"id": user, "team_id": TEAM},
+        "api_app_id": "A0123ABCD",
+        "trigger_id": "1234567890123.1234567890123.0123456789abcdef",
+        "container": {"type": "message", "message_ts": msg["_ts"], "channel_id": msg["_channel"], "is_ephemeral": false},
+        "channel": {"id": msg["_channel"]},
+        "message": {"type": "message", "ts": msg["_ts"], "text": msg["text"], "blocks": msg["blocks"]},
+        "response_url": app.slack.response_url(),
+        "state": {"values": {}},
+        "actions": [{"action_id": "sw_successor", "block_id": format!("successor:{gone}"),
+            "type": "users_select", "selected_user": next, "action_ts": "1700000005.194939"}]
+    })
+}
+
+/// A peer who leaves the workspace: every owner who had them is told once, in working hours,
+/// with a successor picker that adds the successor with the same reason and cadence; the
+/// departed peer is never nudged about again and stays read-only in `/peer map all`.
+#[tokio::test]
+async fn a_departed_peer_is_never_nudged_again_and_owners_pick_a_successor() {
+    let app = spawn_app().await;
+    app.slack.set_tz("U0ME", "Europe/London");
+    app.state.clock.freeze(utc("2026-11-20T10:00:00Z"));
+    app.say(
+        "U0ME",
+        "add <@U0GONE> weekly because her platform gates our launch",
+    )
+    .await;
+    app.say("U0ME", "add <@U0RAJ> monthly").await;
+    app.say("U0BOB", "add <@U0GONE> biweekly").await;
+    // Friday evening: Slack says the account was deactivated.
+    app.state.clock.freeze(utc("2026-11-20T19:00:00Z"));
+    let gone = serde_json::json!({"type": "event_callback", "team_id": TEAM, "event_id": "EvGone1",
+        "event_time": 1, "event": {"type": "user_change",
+        "user": {"id": "U0GONE", "team_id": TEAM, "deleted": true}}});
+    assert_eq!(app.event(&gone, None).await.status(), 200);
+    assert_eq!(app.event(&gone, Some(1)).await.status(), 200);
+    app.settle().await;
+    let map = app.say("U0ME", "map").await;
+    assert!(!map.contains("U0GONE"), "{map}");
+    // Not told outside working hours; told once on Monday morning, each owner.
+    assert!(
+        app.tick("2026-11-21T12:00:00Z").await.is_empty(),
+        "Saturday"
+    );
+    let sent = app.tick("2026-11-23T09:00:00Z").await;
+    assert_eq!(
+        sent.iter()
+            .filter(|l| l.contains("left the workspace"))
+            .count(),
+        2,
+        "{sent:?}"
+    );
+    let mine: Vec<serde_json::Value> = app
+        .slack
+        .dms()
+        .into_iter()
+        .filter(|d| d["channel"] == "U0ME" && d["text"].as_str().unwrap().contains("has left"))
+        .collect();
+    assert_eq!(mine.len(), 1);
+    let text = mine[0]["text"].as_str().unwrap();
+    assert!(text.contains("her platform gates our launch"), "{text}");
+    assert!(mine[0]["blocks"].to_string().contains("users_select"));
+    // Never nudged about again, whatever the passes.
+    for at in [
+        "2026-11-23T10:00:00Z",
+        "2026-11-30T09:00:00Z",
+        "2026-12-28T09:00:00Z",
+    ] {
+        app.tick(at).await;
+    }
+    for d in app.slack.dms() {
+        let t = d["text"].as_str().unwrap();
+        assert!(
+            !t.contains("Due for a check-in") || !t.contains("U0GONE"),
+            "nudged about a departed peer: {t}"
+        );
+    }
+    assert_eq!(
+        app.slack
+            .dms()
+            .iter()
+            .filter(|d| d["text"].as_str().unwrap().contains("has left"))
+            .count(),
+        2,
+        "told once each"
+    );
+    // The successor, picked from the message: same reason and cadence.
+    app.state.clock.freeze(utc("2026-12-28T10:00:00Z"));
+    let pick = select_successor(&app, "U0ME", &mine[0], "U0GONE", "U0NEXT");
+    assert_eq!(app.interact(&pick).await.status(), 200);
+    app.settle().await;
+    let map = app.say("U0ME", "map").await;
+    assert!(
+        map.contains("<@U0NEXT>") && map.contains("her platform gates our launch"),
+        "{map}"
+    );
+    assert!(map.contains("weekly"), "{map}");
+    // History stays, read-only.
+    let all = app.say("U0ME", "map all").await;
+    assert!(
+        all.contains("*Left the workspace*") && all.contains("<@U0GONE>"),
+        "{all}"
+    );
+    // Another user's picker cannot act on my departed peer.
+    let theirs = select_successor(&app, "U0EVE", &mine[0], "U0GONE", "U0X");
+    app.interact(&theirs).await;
+    app.settle().await;
+    let eve = app.say("U0EVE", "map").await;
+    assert!(eve.contains("Your map is empty"), "{eve}");
+}

@@ -3,6 +3,7 @@
 //! through [`super::Pass::queue`]; none of them sends.
 
 pub(super) mod contexts;
+pub(super) mod departures;
 pub(super) mod headsups;
 pub(super) mod loans;
 pub(super) mod meetings;
