@@ -537,9 +537,10 @@ async fn uninstalling_stops_sending_and_deactivated_users_are_noted() {
         app.slack.dms().is_empty(),
         "nothing is sent to an uninstalled workspace"
     );
+    // The nudge and the "has left" notice, both kept as failed rather than dropped.
     assert_eq!(
         app.count("select count(*) from delivery where status = 'failed'")
             .await,
-        1
+        2
     );
 }
