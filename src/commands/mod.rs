@@ -19,6 +19,7 @@ mod map;
 mod meeting;
 mod milestone;
 mod note;
+mod offer;
 mod offered;
 mod prep;
 mod remove;
@@ -46,6 +47,7 @@ pub use ledger::Ledger;
 pub use meeting::MeetingCmd;
 pub use milestone::MilestoneCmd;
 pub use note::NoteCmd;
+pub use offer::OfferCmd;
 pub use offered::{OfferedCmd, close as close_offer};
 pub use prep::prep;
 pub use remove::Remove;
@@ -78,6 +80,7 @@ pub enum Command {
     Context(ContextCmd),
     Meeting(MeetingCmd),
     Trade(TradeCmd),
+    Offer(OfferCmd),
     Ledger(Ledger),
     Export,
     Forget(Forget),
@@ -224,6 +227,20 @@ pub const COMMANDS: &[Spec] = &[
         parse: |a| trade::parse(a).map(Command::Trade),
     },
     Spec {
+        name: "offer",
+        aliases: &[],
+        usage: offer::USAGE,
+        about: offer::ABOUT,
+        parse: |a| offer::parse(a).map(Command::Offer),
+    },
+    Spec {
+        name: "offers",
+        aliases: &[],
+        usage: "`/peer offers`",
+        about: "What you noted as cheap for your team to give, with ids.",
+        parse: |a| offer::parse_list(a).map(Command::Offer),
+    },
+    Spec {
         name: "ledger",
         aliases: &[],
         usage: ledger::USAGE,
@@ -307,6 +324,7 @@ impl Command {
                 | Command::MapAll
                 | Command::Headsups
                 | Command::Ledger(_)
+                | Command::Offer(OfferCmd::List)
                 | Command::Export
                 | Command::Forget(_)
                 | Command::Prep(_)
@@ -338,6 +356,7 @@ impl Command {
             Command::Context(c) => c.run(ctx).await,
             Command::Meeting(c) => c.run(ctx).await,
             Command::Trade(c) => c.run(ctx).await,
+            Command::Offer(c) => c.run(ctx).await,
             Command::Ledger(c) => c.run(ctx).await,
             Command::Export => export::run(ctx).await,
             Command::Forget(c) => c.run(ctx).await,

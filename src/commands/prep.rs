@@ -22,7 +22,17 @@ pub(super) fn parse(args: &mut Args) -> Result<UserId, UsageError> {
 /// The prep text for `peer`, or a polite refusal when they are not on the map.
 pub async fn prep(ctx: &Ctx<'_>, peer: &UserId) -> Result<Reply> {
     match ctx.store.prep_data(ctx.owner, peer, ctx.now).await? {
-        Some(d) => Ok(Reply::new(crate::views::prep_text(&d, ctx.now))),
+        Some(d) => {
+            let mut text = crate::views::prep_text(&d, ctx.now);
+            let trades = super::offer::suggestions(ctx, peer, d.context.as_ref()).await?;
+            if !trades.is_empty() {
+                text.push_str("\n*A trade?*");
+                for t in trades {
+                    text.push_str(&format!("\n• {t}"));
+                }
+            }
+            Ok(Reply::new(text))
+        }
         None => ctx.require_peer(peer, USAGE).await.map(|_| Reply::new("")),
     }
 }

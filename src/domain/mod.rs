@@ -10,6 +10,7 @@ mod headsup;
 mod home;
 mod hours;
 mod ids;
+mod matching;
 mod meeting;
 mod peer;
 mod schedule;
@@ -22,6 +23,7 @@ pub use headsup::{Headsup, NamedPeer, Stage, Step};
 pub use home::{HomeData, PrepData};
 pub use hours::{DeliveryPrefs, WeekdaySet, WorkingHours, local_midnight};
 pub use ids::{ChannelId, MessageRef, Owner, TeamId, UserId};
+pub use matching::offer_meets;
 pub use meeting::{
     CONTEXT_STALE_AFTER, Credit, DEFAULT_LEAD_MINUTES, DigestBody, MAX_LEAD_MINUTES, Meeting,
     Published, Upcoming, digest_body, prep_body,

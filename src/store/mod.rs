@@ -6,6 +6,7 @@
 //! private rows by owner. The SQL avoids SQLite-only constructs where a portable form exists.
 
 mod batch;
+mod cheap;
 mod deliveries;
 mod departed;
 mod due;

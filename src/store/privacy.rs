@@ -68,6 +68,18 @@ pub const OWNED: &[Owned] = &[
         label: "ledger entries",
     },
     Owned {
+        table: "cheap_offer",
+        owner: "owner_id",
+        peer: None,
+        label: "things you offered to trade",
+    },
+    Owned {
+        table: "offer_suggestion",
+        owner: "owner_id",
+        peer: Some("peer_id"),
+        label: "trade suggestions",
+    },
+    Owned {
         table: "departed_peer",
         owner: "owner_id",
         peer: Some("peer_id"),

@@ -238,3 +238,57 @@ async fn loans_are_brought_up_on_their_day_and_settled_from_the_message() {
         assert_eq!(dm["channel"], ME);
     }
 }
+
+/// Offers of what is cheap for my team: listed and removed by id; when a peer on my map
+/// publishes a need one could meet, prep suggests the trade to me alone, once per offer and
+/// context version; stop-words alone never match, and the peer is never told.
+#[tokio::test]
+async fn cheap_offers_are_suggested_privately_once_per_context_version() {
+    let app = spawn_app().await;
+    app.state.clock.freeze(utc("2026-12-03T10:00:00Z"));
+    app.say(ME, "add <@U0ANA> weekly").await;
+    let r = app
+        .say(ME, "offer review bandwidth for Rust services")
+        .await;
+    assert!(r.contains("Offer #1 noted"), "{r}");
+    app.say(ME, "offer a share of the team for the week").await;
+    let list = app.say(ME, "offers").await;
+    assert!(
+        list.contains("#1 review bandwidth") && list.contains("#2"),
+        "{list}"
+    );
+    // Nothing published yet: no suggestion.
+    assert!(!app.say(ME, "prep <@U0ANA>").await.contains("A trade?"));
+    app.say(
+        "U0ANA",
+        "context set review backlog on the Rust services, and the team is out for the week",
+    )
+    .await;
+    let prep = app.say(ME, "prep <@U0ANA>").await;
+    assert!(prep.contains("*A trade?*"), "{prep}");
+    assert!(
+        prep.contains("you said review bandwidth for Rust services is cheap"),
+        "{prep}"
+    );
+    assert!(
+        !prep.contains("offer #2"),
+        "stop-words alone never match: {prep}"
+    );
+    // Once per offer and context version.
+    assert!(!app.say(ME, "prep <@U0ANA>").await.contains("A trade?"));
+    app.state.clock.freeze(utc("2026-12-04T10:00:00Z"));
+    app.say(
+        "U0ANA",
+        "context set still a review backlog on Rust services",
+    )
+    .await;
+    assert!(app.say(ME, "prep <@U0ANA>").await.contains("A trade?"));
+    // Ana sees none of it; nothing was sent.
+    let hers = app.say("U0ANA", "offers").await;
+    assert!(hers.contains("noted nothing"), "{hers}");
+    assert!(app.slack.dms().is_empty());
+    let r = app.say(ME, "offer remove 1").await;
+    assert!(r.contains("#1 removed"), "{r}");
+    let r = app.say("U0ANA", "offer remove 2").await;
+    assert!(r.contains("no offer #2"), "{r}");
+}
