@@ -3,9 +3,10 @@
 
 use super::args::Args;
 use super::{Ctx, Reply, fmt_day};
-use crate::domain::{Direction, Trade, UserId, reciprocity};
+use crate::domain::{Trade, UserId, reciprocity};
 use crate::error::{Result, UsageError};
 use crate::outbound::escape_mrkdwn;
+use crate::views::loan_item;
 
 pub const USAGE: &str = "`/peer ledger [@user]`";
 pub const ABOUT: &str = "What you and your peers' teams gave each other: open loans first (overdue ones \
@@ -52,7 +53,7 @@ impl Ledger {
             let mut loans = loans;
             loans.sort_by_key(|t| t.back_by);
             for t in loans {
-                text.push_str(&format!("• {}\n", loan_line(t, today)));
+                text.push_str(&format!("• {}\n", loan_item(t, today)));
             }
         }
         // Peers in the order of their latest entry.
@@ -80,25 +81,6 @@ impl Ledger {
         text.push_str("`/peer trade delete <id>` removes an entry.");
         Ok(Reply::new(text))
     }
-}
-
-fn loan_line(t: &Trade, today: chrono::NaiveDate) -> String {
-    let who = t.peer.mention();
-    let what = match t.direction {
-        Direction::Gave => format!("you lent {who}'s team"),
-        Direction::Got => format!("you borrowed from {who}'s team"),
-    };
-    let due = t.back_by.map(|d| fmt_day(d, today)).unwrap_or_default();
-    let overdue = if t.is_overdue(today) {
-        " :warning: overdue"
-    } else {
-        ""
-    };
-    format!(
-        "#{} {what} “{}”, back by {due}{overdue}",
-        t.number,
-        escape_mrkdwn(&t.text)
-    )
 }
 
 fn entry_line(t: &Trade, today: chrono::NaiveDate) -> String {

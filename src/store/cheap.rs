@@ -14,13 +14,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<i64> {
         let mut tx = self.pool.begin_with("begin immediate").await?;
-        let (number,): (i64,) = sqlx::query_as(
-            "select coalesce(max(number), 0) + 1 from cheap_offer where team_id = ? and owner_id = ?",
-        )
-        .bind(owner.team.as_str())
-        .bind(owner.user.as_str())
-        .fetch_one(&mut *tx)
-        .await?;
+        let number = super::next_number(&mut tx, "cheap_offer", owner).await?;
         sqlx::query(
             "insert into cheap_offer (team_id, owner_id, number, what_enc, created_at) values (?, ?, ?, ?, ?)",
         )

@@ -92,13 +92,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<i64> {
         let mut tx = self.pool.begin_with("begin immediate").await?;
-        let (number,): (i64,) = sqlx::query_as(
-            "select coalesce(max(number), 0) + 1 from headsup where team_id = ? and owner_id = ?",
-        )
-        .bind(owner.team.as_str())
-        .bind(owner.user.as_str())
-        .fetch_one(&mut *tx)
-        .await?;
+        let number = super::next_number(&mut tx, "headsup", owner).await?;
         let (id,): (i64,) = sqlx::query_as(
             "insert into headsup (team_id, owner_id, number, what_enc, room_at, armed_at, next_at, created_at) \
              values (?, ?, ?, ?, ?, ?, ?, ?) returning headsup_id",

@@ -96,6 +96,22 @@ pub struct Store {
     loader: loader::PeerLoader,
 }
 
+/// The owner's next short id (`#1`, `#2`, …) in `table`, inside the transaction that inserts it.
+async fn next_number(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    table: &'static str,
+    owner: &crate::domain::Owner,
+) -> Result<i64> {
+    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select coalesce(max(number), 0) + 1 from {table} where team_id = ? and owner_id = ?"
+    )))
+    .bind(owner.team.as_str())
+    .bind(owner.user.as_str())
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(n)
+}
+
 /// Instants are stored truncated to whole seconds so their text form sorts as time.
 fn instant(t: DateTime<Utc>) -> DateTime<Utc> {
     t.trunc_subsecs(0)

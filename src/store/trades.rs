@@ -51,13 +51,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<i64> {
         let mut tx = self.pool.begin_with("begin immediate").await?;
-        let (number,): (i64,) = sqlx::query_as(
-            "select coalesce(max(number), 0) + 1 from trade where team_id = ? and owner_id = ?",
-        )
-        .bind(owner.team.as_str())
-        .bind(owner.user.as_str())
-        .fetch_one(&mut *tx)
-        .await?;
+        let number = super::next_number(&mut tx, "trade", owner).await?;
         sqlx::query(
             "insert into trade (team_id, owner_id, number, peer_id, direction, good, text_enc, \
              held_on, back_by, remind_at, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -3,8 +3,8 @@
 //! one query per kind of row ([`crate::domain::HomeData`]).
 
 use super::{fmt_day, headsup_item, peer_line};
-use crate::domain::{Direction, HomeData};
-use crate::outbound::{Home, HomePeer, escape_mrkdwn, milestone_line};
+use crate::domain::HomeData;
+use crate::outbound::{Home, HomePeer, milestone_line};
 use chrono::{DateTime, Days, Utc};
 
 /// The home the owner of `data` sees at `now`.
@@ -50,24 +50,7 @@ pub fn home(data: &HomeData, now: DateTime<Utc>) -> Home {
     let loans = data
         .loans
         .iter()
-        .map(|t| {
-            let who = t.peer.mention();
-            let what = match t.direction {
-                Direction::Gave => format!("you lent {who}'s team"),
-                Direction::Got => format!("you borrowed from {who}'s team"),
-            };
-            let due = t.back_by.map(|d| fmt_day(d, today)).unwrap_or_default();
-            let overdue = if t.is_overdue(today) {
-                " :warning: overdue"
-            } else {
-                ""
-            };
-            format!(
-                "#{} {what} “{}”, back by {due}{overdue}",
-                t.number,
-                escape_mrkdwn(&t.text)
-            )
-        })
+        .map(|t| super::loan_item(t, today))
         .collect();
     Home {
         peers: lines,

@@ -44,6 +44,27 @@ pub fn headsup_item(h: &Headsup, prefs: &DeliveryPrefs, now: DateTime<Utc>) -> H
     }
 }
 
+/// `#3 you lent <@A>'s team “two engineers”, back by Fri 11 Dec :warning: overdue`: one open
+/// loan as the ledger and App Home list it.
+pub fn loan_item(t: &crate::domain::Trade, today: NaiveDate) -> String {
+    let who = t.peer.mention();
+    let what = match t.direction {
+        crate::domain::Direction::Gave => format!("you lent {who}'s team"),
+        crate::domain::Direction::Got => format!("you borrowed from {who}'s team"),
+    };
+    let due = t.back_by.map(|d| fmt_day(d, today)).unwrap_or_default();
+    let overdue = if t.is_overdue(today) {
+        " :warning: overdue"
+    } else {
+        ""
+    };
+    format!(
+        "#{} {what} “{}”, back by {due}{overdue}",
+        t.number,
+        crate::outbound::escape_mrkdwn(&t.text)
+    )
+}
+
 /// `in 40 minutes`, `in about 2 hours`, `in 3 days`: how far off `at` is, as the time it
 /// really is (a reminder sent late says so).
 pub fn time_until(at: DateTime<Utc>, now: DateTime<Utc>) -> String {

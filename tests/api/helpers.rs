@@ -444,6 +444,42 @@ async fn conversations_members(
 }
 
 /// Signs `body` at `ts` exactly as Slack does.
+/// A `block_actions` payload: `user` acted with `action` (one element of `actions`) on the
+/// message `msg` the fake Slack accepted.
+pub fn block_action(app: &TestApp, user: &str, msg: &Value, action: Value) -> Value {
+    json!({
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "acme"},
+        "user": {"id": user, "team_id": TEAM},
+        "api_app_id": "A0123ABCD",
+        "trigger_id": "1234567890123.1234567890123.0123456789abcdef",
+        "container": {"type": "message", "message_ts": msg["_ts"], "channel_id": msg["_channel"], "is_ephemeral": false},
+        "channel": {"id": msg["_channel"]},
+        "message": {"type": "message", "ts": msg["_ts"], "text": msg["text"], "blocks": msg["blocks"]},
+        "response_url": app.slack.response_url(),
+        "state": {"values": {}},
+        "actions": [action]
+    })
+}
+
+/// A button press on `msg` as `user`.
+pub fn button_press(
+    app: &TestApp,
+    user: &str,
+    msg: &Value,
+    action: &str,
+    block: &str,
+    value: &str,
+) -> Value {
+    block_action(
+        app,
+        user,
+        msg,
+        json!({"action_id": action, "block_id": block, "value": value, "type": "button",
+            "text": {"type": "plain_text", "text": "x"}, "action_ts": "1700000005.194939"}),
+    )
+}
+
 /// Slack shows a mention or channel escape as a name, except inside a code span, where the
 /// raw `<@U…>` would reach the user: no reply or message of ours may put one there.
 pub fn assert_names_not_escapes(text: &str) {

@@ -20,20 +20,7 @@ async fn with_peers() -> TestApp {
 }
 
 fn button(app: &TestApp, user: &str, msg: &Value, action: &str, block: &str, value: &str) -> Value {
-    json!({
-        "type": "block_actions",
-        "team": {"id": TEAM, "domain": "acme"},
-        "user": {"id": user, "team_id": TEAM},
-        "api_app_id": "A0123ABCD",
-        "trigger_id": "1234567890123.1234567890123.0123456789abcdef",
-        "container": {"type": "message", "message_ts": msg["_ts"], "channel_id": msg["_channel"], "is_ephemeral": false},
-        "channel": {"id": msg["_channel"]},
-        "message": {"type": "message", "ts": msg["_ts"], "text": msg["text"], "blocks": msg["blocks"]},
-        "response_url": app.slack.response_url(),
-        "state": {"values": {}},
-        "actions": [{"action_id": action, "block_id": block, "value": value, "type": "button",
-            "text": {"type": "plain_text", "text": "x"}, "action_ts": "1700000005.194939"}]
-    })
+    button_press(app, user, msg, action, block, value)
 }
 
 fn submission(user: &str, view_id: &str, callback: &str, meta: &str, values: Value) -> Value {

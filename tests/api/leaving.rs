@@ -284,20 +284,13 @@ fn select_successor(
     gone: &str,
     next: &str,
 ) -> serde_json::Value {
-    serde_json::json!({
-        "type": "block_actions",
-        "team": {"id": TEAM, "domain": "acme"},
-        "user": {"id": user, "team_id": TEAM},
-        "api_app_id": "A0123ABCD",
-        "trigger_id": "1234567890123.1234567890123.0123456789abcdef",
-        "container": {"type": "message", "message_ts": msg["_ts"], "channel_id": msg["_channel"], "is_ephemeral": false},
-        "channel": {"id": msg["_channel"]},
-        "message": {"type": "message", "ts": msg["_ts"], "text": msg["text"], "blocks": msg["blocks"]},
-        "response_url": app.slack.response_url(),
-        "state": {"values": {}},
-        "actions": [{"action_id": "sw_successor", "block_id": format!("successor:{gone}"),
-            "type": "users_select", "selected_user": next, "action_ts": "1700000005.194939"}]
-    })
+    block_action(
+        app,
+        user,
+        msg,
+        serde_json::json!({"action_id": "sw_successor", "block_id": format!("successor:{gone}"),
+            "type": "users_select", "selected_user": next, "action_ts": "1700000005.194939"}),
+    )
 }
 
 /// A peer who leaves the workspace: every owner who had them is told once, in working hours,

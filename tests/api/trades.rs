@@ -115,19 +115,7 @@ async fn a_trade_is_encrypted_at_rest() {
 }
 
 fn press(app: &TestApp, msg: &serde_json::Value, action: serde_json::Value) -> serde_json::Value {
-    serde_json::json!({
-        "type": "block_actions",
-        "team": {"id": TEAM, "domain": "acme"},
-        "user": {"id": ME, "team_id": TEAM},
-        "api_app_id": "A0123ABCD",
-        "trigger_id": "1234567890123.1234567890123.0123456789abcdef",
-        "container": {"type": "message", "message_ts": msg["_ts"], "channel_id": msg["_channel"], "is_ephemeral": false},
-        "channel": {"id": msg["_channel"]},
-        "message": {"type": "message", "ts": msg["_ts"], "text": msg["text"], "blocks": msg["blocks"]},
-        "response_url": app.slack.response_url(),
-        "state": {"values": {}},
-        "actions": [action]
-    })
+    block_action(app, ME, msg, action)
 }
 
 /// A loan comes up on its due day inside working hours, never twice a day, weekly while
