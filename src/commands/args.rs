@@ -154,7 +154,14 @@ pub(crate) fn id_number(
         .parse::<i64>()
         .ok()
         .filter(|n| *n > 0)
-        .ok_or_else(|| UsageError::new(format!("{} is not a {noun}.", echo(w)), usage))
+        .ok_or_else(|| {
+            let a = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
+            UsageError::new(format!("{} is not {a} {noun}.", echo(w)), usage)
+        })
 }
 
 #[cfg(test)]

@@ -106,11 +106,14 @@ impl MilestoneCmd {
                     .set_milestone(ctx.owner, peer, &m, ctx.now)
                     .await?;
                 Ok(Reply::new(format!(
-                    "Milestone for {}: {}, {} ({} days away). If the relationship is cooling or cold within 6 weeks of it, your map and nudges put them first. Only you can see this.",
+                    "Milestone for {}: {}, {} ({}). If the relationship is cooling or cold within 6 weeks of it, your map and nudges put them first. Only you can see this.",
                     peer.mention(),
                     escape_mrkdwn(what),
                     fmt_day(due_on, today),
-                    m.days_left(today)
+                    match m.days_left(today) {
+                        1 => "1 day away".to_string(),
+                        n => format!("{n} days away"),
+                    }
                 )))
             }
             MilestoneCmd::Clear(peer) => {

@@ -80,6 +80,12 @@ pub(super) fn parse(args: &mut Args) -> Result<TradeCmd, UsageError> {
             ));
         }
         let words = args.peek_words(4);
+        if words.is_empty() {
+            return Err(UsageError::new(
+                "Extend to when? e.g. `/peer trade extend 3 to Jan 30`.",
+                USAGE,
+            ));
+        }
         return match parse_date_spec(&words) {
             Ok(Some((spec, used))) if used == words.len() => Ok(TradeCmd::Extend(n, spec)),
             Ok(_) => Err(UsageError::new(
