@@ -335,14 +335,10 @@ impl Notice {
                     peer.mention()
                 )
             }
-            Notice::LoanDue { .. } => format!(
+            Notice::LoanDue { number: n, .. } => format!(
                 "{} Came back? /peer trade returned {n}, or `/peer trade extend {n} to <date>`, or \
                  /peer trade writeoff {n}. Only you see this.",
                 loan_line(self),
-                n = match self {
-                    Notice::LoanDue { number, .. } => *number,
-                    _ => 0,
-                }
             ),
         }
     }

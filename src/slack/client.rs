@@ -69,6 +69,22 @@ impl SlackMessenger {
         })
     }
 
+    /// The app's DM channel with `to` (`conversations.open`, `im:write`); only its id is read.
+    async fn open_dm(&self, token: &SlackApiToken, to: &Owner) -> Result<String, SendError> {
+        let opened: Opened = self
+            .client
+            .open_session(token)
+            .http_session_api
+            .http_post(
+                "conversations.open",
+                &serde_json::json!({ "users": to.user.as_str() }),
+                None,
+            )
+            .await
+            .map_err(classify)?;
+        Ok(opened.channel.id)
+    }
+
     async fn token(&self, team: &TeamId) -> Result<SlackApiToken, SendError> {
         let cached = self.tokens.lock().ok().and_then(|m| {
             m.get(team)
@@ -261,18 +277,7 @@ impl Messenger for SlackMessenger {
         let channel = match notice.channel() {
             Some(c) => c.as_str().to_string(),
             // The app's DM with the user (`im:write`); chat.postMessage named only the user.
-            None => {
-                let opened: Opened = session
-                    .http_session_api
-                    .http_post(
-                        "conversations.open",
-                        &serde_json::json!({ "users": to.user.as_str() }),
-                        None,
-                    )
-                    .await
-                    .map_err(classify)?;
-                opened.channel.id
-            }
+            None => self.open_dm(&token, to).await?,
         };
         let oldest = since - HISTORY_SLACK;
         let oldest = format!("{}.000000", oldest.timestamp());
@@ -377,16 +382,7 @@ impl Messenger for SlackMessenger {
     ) -> Result<Option<String>, SendError> {
         let token = self.token(&to.team).await?;
         let session = self.client.open_session(&token);
-        // The app's DM with the user (`im:write`); only its id is read back.
-        let dm: Opened = session
-            .http_session_api
-            .http_post(
-                "conversations.open",
-                &serde_json::json!({ "users": to.user.as_str() }),
-                None,
-            )
-            .await
-            .map_err(classify)?;
+        let dm = self.open_dm(&token, to).await?;
         let url = session
             .get_upload_url_external(&SlackApiFilesGetUploadUrlExternalRequest::new(
                 name.into(),
@@ -407,7 +403,7 @@ impl Messenger for SlackMessenger {
                 &SlackApiFilesCompleteUploadExternalRequest::new(vec![
                     SlackApiFilesComplete::new(url.file_id).with_title(name.into()),
                 ])
-                .with_channel_id(SlackChannelId(dm.channel.id)),
+                .with_channel_id(SlackChannelId(dm)),
             )
             .await
             .map_err(classify)?;

@@ -17,6 +17,9 @@ pub struct NewTrade<'a> {
     pub remind_at: Option<DateTime<Utc>>,
 }
 
+/// `TradeRow`'s columns.
+const TRADE_COLUMNS: &str = "number, peer_id, direction, good, text_enc, held_on, back_by, status";
+
 type TradeRow = (
     i64,
     String,
@@ -75,11 +78,11 @@ impl Store {
 
     /// The owner's trades (with one peer, or all), newest first.
     pub async fn trades(&self, owner: &Owner, peer: Option<&UserId>) -> Result<Vec<Trade>> {
-        let rows: Vec<TradeRow> = sqlx::query_as(
-            "select number, peer_id, direction, good, text_enc, held_on, back_by, status from trade \
+        let rows: Vec<TradeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "select {TRADE_COLUMNS} from trade \
              where team_id = ? and owner_id = ? and (? is null or peer_id = ?) \
-             order by held_on desc, number desc",
-        )
+             order by held_on desc, number desc"
+        )))
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
         .bind(peer.map(UserId::as_str))
@@ -103,11 +106,11 @@ impl Store {
 
     /// The owner's open loans, soonest due first.
     pub async fn open_loans(&self, owner: &Owner) -> Result<Vec<Trade>> {
-        let rows: Vec<TradeRow> = sqlx::query_as(
-            "select number, peer_id, direction, good, text_enc, held_on, back_by, status from trade \
+        let rows: Vec<TradeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "select {TRADE_COLUMNS} from trade \
              where team_id = ? and owner_id = ? and status = 'open' and back_by is not null \
-             order by back_by, number",
-        )
+             order by back_by, number"
+        )))
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
         .fetch_all(&self.pool)
@@ -117,15 +120,14 @@ impl Store {
 
     /// Open loans whose reminder is due, with their owners (through `trade_by_remind_at`).
     pub async fn loans_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<(Owner, Trade)>> {
-        let rows: Vec<OwnedTradeRow> =
-            sqlx::query_as(
-                "select team_id, owner_id, number, peer_id, direction, good, text_enc, held_on, back_by, \
-                 status from trade where remind_at <= ? and status = 'open' order by remind_at limit ?",
-            )
-            .bind(instant(now))
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows: Vec<OwnedTradeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "select team_id, owner_id, {TRADE_COLUMNS} from trade \
+                 where remind_at <= ? and status = 'open' order by remind_at limit ?"
+        )))
+        .bind(instant(now))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
         rows.into_iter()
             .map(|(t, o, n, p, d, g, x, h, b, s)| {
                 let owner = match (TeamId::parse(&t), UserId::parse(&o)) {
