@@ -138,9 +138,10 @@ pub struct ConsoleMessenger {
 #[async_trait]
 impl Messenger for ConsoleMessenger {
     async fn send(&self, to: &Owner, notice: &Notice) -> Result<Option<MessageRef>, SendError> {
-        let dest = match notice.channel() {
-            Some(c) => format!("post to {}", c.mention()),
-            None => format!("DM to {}", to.user.mention()),
+        let dest = match (notice.channel(), notice.addressee()) {
+            (Some(c), _) => format!("post to {}", c.mention()),
+            (None, Some(u)) => format!("DM to {}", u.mention()),
+            (None, None) => format!("DM to {}", to.user.mention()),
         };
         let text = format!(
             "── {}, {} ──\n{}",
@@ -223,6 +224,14 @@ pub struct Console {
     pub clock: DateTime<Utc>,
     /// The last confirmation offered (a button in Slack): typing `1` presses it.
     confirm: Option<String>,
+    /// A form being asked in turn: the next lines typed are its answers.
+    asking: Option<Asking>,
+}
+
+/// A form's questions asked one line at a time (a modal in Slack).
+struct Asking {
+    form: crate::outbound::Form,
+    answers: Vec<Option<String>>,
 }
 
 const HELP: &str = "Type /peer commands as the current user (`/peer help` lists them; mention people as @name).\n\
@@ -274,6 +283,7 @@ impl Console {
             tz: tz.unwrap_or(Tz::UTC),
             clock,
             confirm: None,
+            asking: None,
         })
     }
 
@@ -285,6 +295,9 @@ impl Console {
     /// Handles one typed line and returns what to print (`None` to quit).
     pub async fn line(&mut self, line: &str) -> Option<String> {
         let line = line.trim();
+        if self.asking.is_some() {
+            return Some(self.answer(line).await);
+        }
         let mut words = line.split_whitespace();
         let out = match words.next().unwrap_or("") {
             "" => String::new(),
@@ -342,6 +355,19 @@ impl Console {
                         self.confirm = Some(token);
                         format!("{text}\n  1. {label} (type 1)")
                     }
+                    crate::service::Outcome::Ask { form, text } => match form.questions() {
+                        Some(_) => {
+                            self.asking = Some(Asking {
+                                form,
+                                answers: Vec::new(),
+                            });
+                            format!(
+                                "{text}\nAnswer in turn (an empty line skips one, `cancel` stops).\n{}",
+                                self.next_question()
+                            )
+                        }
+                        None => text,
+                    },
                     _ => String::new(),
                 };
                 self.names.render(&reply)
@@ -349,6 +375,69 @@ impl Console {
             _ => "Type `/peer …`, or `help` for the console's own commands.".to_string(),
         };
         Some(out)
+    }
+
+    /// The question the next line answers: `(1/3) What …?`.
+    fn next_question(&self) -> String {
+        let Some(a) = &self.asking else {
+            return String::new();
+        };
+        let qs = a.form.questions().unwrap_or_default();
+        match qs.get(a.answers.len()) {
+            Some((_, q)) => format!("({}/{}) {q}", a.answers.len() + 1, qs.len()),
+            None => String::new(),
+        }
+    }
+
+    /// One typed answer to the form being asked; after the last, submits it as Slack would.
+    async fn answer(&mut self, line: &str) -> String {
+        if line.eq_ignore_ascii_case("cancel") {
+            self.asking = None;
+            return "Cancelled: nothing was kept.".into();
+        }
+        let Some(a) = self.asking.as_mut() else {
+            return String::new();
+        };
+        // A form's text field is plain text: mentions are not escaped there.
+        a.answers
+            .push(Some(line.to_string()).filter(|l| !l.is_empty()));
+        let qs = a.form.questions().unwrap_or_default();
+        if a.answers.len() < qs.len() {
+            return self.next_question();
+        }
+        let Some(a) = self.asking.take() else {
+            return String::new();
+        };
+        let by_id: HashMap<&str, String> = qs
+            .iter()
+            .zip(a.answers)
+            .filter_map(|((id, _), answer)| Some((*id, answer?)))
+            .collect();
+        let Some(answers) =
+            crate::service::Answers::from_fields(&a.form, |id| by_id.get(id).cloned())
+        else {
+            return String::new();
+        };
+        self.services.clock.freeze(self.clock);
+        let req = Request {
+            team: self.team.clone(),
+            user: self.user.clone(),
+            action: Action::Submit {
+                view_id: format!("console:{}", crate::crypto::Cipher::random_token()),
+                peer: a.form.peer().clone(),
+                from: None,
+                answers,
+            },
+        };
+        let text = match self.services.handle(req).await {
+            crate::service::Outcome::FormSaved { text, .. } => text,
+            crate::service::Outcome::FormErrors(problems) => {
+                let said: Vec<String> = problems.into_iter().map(|(_, p)| p).collect();
+                format!("{} Nothing was kept.", said.join(" "))
+            }
+            _ => String::new(),
+        };
+        self.names.render(&text)
     }
 
     fn describe_clock(&self) -> String {
@@ -630,6 +719,39 @@ mod tests {
         assert_eq!(
             c.line("advance 1m").await.unwrap().lines().last(),
             Some("(no messages due)")
+        );
+    }
+
+    /// A form is asked one question at a time; its answers are kept as Slack's form would keep
+    /// them, and `cancel` keeps nothing.
+    #[tokio::test]
+    async fn the_stuck_form_is_asked_in_turn() {
+        let (_dir, store) = crate::store::test_store().await;
+        let mut c = Console::new(store, "you", None, utc("2026-11-23T15:00:00Z")).unwrap();
+        c.line("/peer add @ana weekly").await;
+        let first = c.line("/peer stuck @ana").await.unwrap();
+        assert!(
+            first.contains("(1/3) What do I know that they don't?"),
+            "{first}"
+        );
+        assert!(c.line("cancel").await.unwrap().contains("nothing was kept"));
+        c.line("/peer stuck @ana").await;
+        let second = c.line("their Q1 date moved").await.unwrap();
+        assert!(second.starts_with("(2/3)"), "{second}");
+        c.line("").await;
+        let done = c.line("@raj leaving").await.unwrap();
+        assert!(
+            done.contains("Next move") && done.contains("@ana"),
+            "{done}"
+        );
+        let notes = c.line("/peer notes @ana").await.unwrap();
+        assert!(
+            notes.contains("their Q1 date moved") && notes.contains("@raj leaving"),
+            "{notes}"
+        );
+        assert!(
+            c.line("now").await.unwrap().starts_with("It is now"),
+            "back to commands"
         );
     }
 

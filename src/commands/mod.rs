@@ -10,6 +10,7 @@ mod cadence;
 pub mod checkin;
 mod context;
 mod credit;
+pub mod escalate;
 mod export;
 pub mod forget;
 mod headsup;
@@ -23,8 +24,10 @@ mod offer;
 mod offered;
 mod prep;
 mod remove;
+pub mod review;
 mod settings;
 mod snooze;
+pub mod stuck;
 mod told;
 mod trade;
 
@@ -40,6 +43,7 @@ pub use cadence::SetCadence;
 pub use checkin::Checkin;
 pub use context::ContextCmd;
 pub use credit::CreditCmd;
+pub use escalate::EscalateCmd;
 pub use forget::Forget;
 pub use headsup::HeadsupCmd;
 pub use help::Help;
@@ -51,6 +55,7 @@ pub use offer::OfferCmd;
 pub use offered::{OfferedCmd, close as close_offer};
 pub use prep::prep;
 pub use remove::Remove;
+pub use review::ReviewCmd;
 pub use settings::Settings;
 pub use snooze::{Snooze, SnoozeFor};
 pub use told::Told;
@@ -70,6 +75,7 @@ pub enum Command {
     Prep(UserId),
     Offered(OfferedCmd),
     Milestone(MilestoneCmd),
+    Review(ReviewCmd),
     Cadence(SetCadence),
     Snooze(Snooze),
     Settings(Settings),
@@ -82,6 +88,9 @@ pub enum Command {
     Trade(TradeCmd),
     Offer(OfferCmd),
     Ledger(Ledger),
+    Escalate(EscalateCmd),
+    /// The stuck diagnostic about a peer (a form; see [`stuck`]).
+    Stuck(UserId),
     Export,
     Forget(Forget),
 }
@@ -162,6 +171,13 @@ pub const COMMANDS: &[Spec] = &[
         usage: milestone::USAGE,
         about: milestone::ABOUT,
         parse: |a| milestone::parse(a).map(Command::Milestone),
+    },
+    Spec {
+        name: "review",
+        aliases: &[],
+        usage: review::USAGE,
+        about: review::ABOUT,
+        parse: |a| review::parse(a).map(Command::Review),
     },
     Spec {
         name: "cadence",
@@ -248,6 +264,37 @@ pub const COMMANDS: &[Spec] = &[
         parse: |a| ledger::parse(a).map(Command::Ledger),
     },
     Spec {
+        name: "stuck",
+        aliases: &[],
+        usage: stuck::USAGE,
+        about: stuck::ABOUT,
+        parse: |a| stuck::parse(a).map(Command::Stuck),
+    },
+    Spec {
+        name: "escalate",
+        aliases: &[],
+        usage: escalate::USAGE,
+        about: escalate::ABOUT,
+        parse: |a| escalate::parse(a).map(Command::Escalate),
+    },
+    Spec {
+        name: "escalation",
+        aliases: &[],
+        usage: escalate::DOC_USAGE,
+        about: escalate::DOC_ABOUT,
+        parse: |a| escalate::parse_doc(a).map(Command::Escalate),
+    },
+    Spec {
+        name: "escalations",
+        aliases: &[],
+        usage: escalate::LIST_USAGE,
+        about: escalate::LIST_ABOUT,
+        parse: |a| {
+            a.finish(escalate::LIST_USAGE)
+                .map(|_| Command::Escalate(EscalateCmd::List))
+        },
+    },
+    Spec {
         name: "settings",
         aliases: &[],
         usage: settings::USAGE,
@@ -317,6 +364,9 @@ impl Command {
 
     /// Whether running it may change the user's data (and so their App Home).
     pub fn changes_data(&self) -> bool {
+        if let Command::Escalate(e) = self {
+            return e.changes_data();
+        }
         !matches!(
             self,
             Command::Help(_)
@@ -328,6 +378,8 @@ impl Command {
                 | Command::Export
                 | Command::Forget(_)
                 | Command::Prep(_)
+                | Command::Stuck(_)
+                | Command::Review(ReviewCmd::Show(_))
                 | Command::Note(NoteCmd::List(_))
                 | Command::Context(ContextCmd::Read(_))
                 | Command::Meeting(MeetingCmd::List | MeetingCmd::Preview(_))
@@ -346,6 +398,7 @@ impl Command {
             Command::Prep(p) => prep::prep(ctx, p).await,
             Command::Offered(c) => c.run(ctx).await,
             Command::Milestone(c) => c.run(ctx).await,
+            Command::Review(c) => c.run(ctx).await,
             Command::Cadence(c) => c.run(ctx).await,
             Command::Snooze(c) => c.run(ctx).await,
             Command::Settings(c) => c.run(ctx).await,
@@ -358,6 +411,8 @@ impl Command {
             Command::Trade(c) => c.run(ctx).await,
             Command::Offer(c) => c.run(ctx).await,
             Command::Ledger(c) => c.run(ctx).await,
+            Command::Stuck(p) => stuck::without_form(ctx, p).await,
+            Command::Escalate(c) => c.run(ctx).await,
             Command::Export => export::run(ctx).await,
             Command::Forget(c) => c.run(ctx).await,
         }
@@ -435,11 +490,13 @@ impl Ctx<'_> {
 }
 
 /// What the user sees in answer: Slack mrkdwn, shown only to them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
     pub text: String,
     /// A button to press before anything is done (`/peer forget`).
     pub confirm: Option<Confirm>,
+    /// A form for the user to fill next (opened where the edge can, asked in turn otherwise).
+    pub form: Option<crate::outbound::Form>,
 }
 
 /// A one-time confirmation offered with a reply.
@@ -454,6 +511,7 @@ impl Reply {
         Reply {
             text: text.into(),
             confirm: None,
+            form: None,
         }
     }
 }

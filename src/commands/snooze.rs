@@ -117,6 +117,8 @@ impl Snooze {
                 &peer,
                 ctx.nudge_at(&peer),
                 self.reason.as_deref(),
+                today,
+                ctx.now,
             )
             .await?;
         Ok(Reply::new(format!(

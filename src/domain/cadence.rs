@@ -19,6 +19,18 @@ impl Cadence {
     pub const GRAMMAR: &'static str =
         "weekly, biweekly, monthly, quarterly (every 13 weeks) or every N weeks (N from 1 to 12)";
 
+    /// The date `n` cadence periods before `from`.
+    pub fn before(self, from: NaiveDate, n: u32) -> NaiveDate {
+        match self {
+            Cadence::Weeks(w) => from
+                .checked_sub_days(chrono::Days::new(u64::from(w) * 7 * u64::from(n)))
+                .unwrap_or(NaiveDate::MIN),
+            Cadence::Monthly => from
+                .checked_sub_months(Months::new(n))
+                .unwrap_or(NaiveDate::MIN),
+        }
+    }
+
     /// The date `n` cadence periods after `from`.
     pub fn after(self, from: NaiveDate, n: u32) -> NaiveDate {
         match self {

@@ -6,7 +6,7 @@ use super::{
 use std::collections::HashMap;
 
 /// Everything App Home shows for one owner.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct HomeData {
     pub prefs: DeliveryPrefs,
     pub peers: Vec<Peer>,
@@ -16,6 +16,9 @@ pub struct HomeData {
     pub headsups: Vec<Headsup>,
     /// Open capacity loans, lent or borrowed.
     pub loans: Vec<Trade>,
+    /// Joint escalations the owner (`viewer`) is an author of.
+    pub escalations: Vec<super::Escalation>,
+    pub viewer: UserId,
 }
 
 /// Everything `/peer prep` and the nudge's **Prep** button show about one peer.

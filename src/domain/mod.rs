@@ -6,6 +6,7 @@
 
 mod cadence;
 mod dates;
+mod escalation;
 mod headsup;
 mod home;
 mod hours;
@@ -13,12 +14,15 @@ mod ids;
 mod matching;
 mod meeting;
 mod peer;
+mod review;
 mod schedule;
+mod stuck;
 mod trade;
 mod when;
 
 pub use cadence::Cadence;
 pub use dates::{DATE_EXAMPLES, DateError, DateSpec, oldest_allowed, parse_date_spec};
+pub use escalation::{ApproveRefusal, Destination, Escalation, EscalationState, Position, Side};
 pub use headsup::{Headsup, NamedPeer, Stage, Step};
 pub use home::{HomeData, PrepData};
 pub use hours::{DeliveryPrefs, WeekdaySet, WorkingHours, local_midnight};
@@ -32,7 +36,11 @@ pub use peer::{
     Agenda, CheckinEntry, CheckinSignals, MILESTONE_MAX_YEARS, MILESTONE_WINDOW_DAYS, Milestone,
     Note, Offer, PastCheckin, Peer, REMIND_AGAIN_AFTER_DAYS, Warmth, nudge_at, remind_again_on,
 };
+pub use review::{
+    REVIEW_AFTER_DAYS, REVIEW_AGAIN_DAYS, SeriesHistory, SnoozeRecord, review_due, series_history,
+};
 pub use schedule::Schedule;
+pub use stuck::{NextMove, STUCK_LOOKBACK_DAYS, StuckFacts, next_move};
 pub use trade::{
     Direction, Good, LoanStatus, RECIPROCITY_DAYS, Trade, loan_first_look, loan_next_look,
     reciprocity,

@@ -4,7 +4,8 @@
 //! how it looks is each messenger's business.
 
 use crate::domain::{
-    ChannelId, DigestBody, Milestone, Offer, Owner, Stage, TeamId, UserId, Warmth,
+    ChannelId, Destination, DigestBody, Milestone, Offer, Owner, Position, Stage, TeamId, UserId,
+    Warmth,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -67,6 +68,117 @@ pub enum Notice {
         back_by: String,
         overdue: bool,
     },
+    /// The one DM a peer gets when someone starts a joint escalation with them: the topic and
+    /// who started it, nothing else.
+    EscalationInvite {
+        number: i64,
+        initiator: UserId,
+        topic: String,
+    },
+    /// A joint escalation both authors approved, to its destination (a person's DM or a
+    /// channel; the outbox records it under the initiator).
+    Escalation {
+        number: i64,
+        topic: String,
+        ask: Option<String>,
+        to: Destination,
+        initiator: UserId,
+        initiator_side: Position,
+        peer: UserId,
+        peer_side: Position,
+    },
+}
+
+/// The questions of one author's side of a joint escalation: (field id, question).
+pub const ESCALATION_QUESTIONS: &[(&str, &str)] = &[
+    ("goal", "What is your side trying to achieve?"),
+    ("cost", "What happens to your team if your side gives way?"),
+    ("tried", "What have you tried already?"),
+    (
+        "ask",
+        "The shared ask: what do you both need decided, and by when?",
+    ),
+];
+
+/// Where the document stands, for its authors: state, version and who approved it.
+pub fn escalation_status(doc: &crate::domain::Escalation, me: &UserId) -> String {
+    let n = doc.number;
+    let to = doc
+        .to
+        .as_ref()
+        .map(|d| format!(" → {}", d.mention()))
+        .unwrap_or_else(|| " (no destination yet)".into());
+    let state = match doc.state {
+        crate::domain::EscalationState::Sent => "approved by both and sent".to_string(),
+        crate::domain::EscalationState::Withdrawn => "withdrawn".to_string(),
+        crate::domain::EscalationState::Open => {
+            let approved: Vec<String> = [&doc.initiator, &doc.peer]
+                .iter()
+                .filter(|s| s.approved == Some(doc.version))
+                .map(|s| {
+                    if &s.author == me {
+                        "you".to_string()
+                    } else {
+                        s.author.mention()
+                    }
+                })
+                .collect();
+            if approved.is_empty() {
+                format!("open, version {}, approved by nobody yet", doc.version)
+            } else {
+                format!(
+                    "open, version {}, approved by {}",
+                    doc.version,
+                    approved.join(" and ")
+                )
+            }
+        }
+    };
+    let other = doc
+        .sides_of(me)
+        .map(|(_, o)| o.author.mention())
+        .unwrap_or_default();
+    format!(
+        "#{n} “{}” with {other}{to}: {state}",
+        escape_mrkdwn(&doc.topic)
+    )
+}
+
+/// A joint escalation as its authors and its destination read it.
+pub fn escalation_text(
+    number: i64,
+    topic: &str,
+    ask: Option<&str>,
+    sides: [(&UserId, &Position); 2],
+) -> String {
+    let mut out = format!(
+        "*Joint escalation #{number}: {}*, from {} and {} together.\n",
+        escape_mrkdwn(topic),
+        sides[0].0.mention(),
+        sides[1].0.mention()
+    );
+    out.push_str(&format!(
+        "*The shared ask:* {}\n",
+        ask.map(escape_mrkdwn)
+            .unwrap_or_else(|| "_not written yet_".into())
+    ));
+    for (who, p) in sides {
+        out.push_str(&format!("*{}'s side*\n", who.mention()));
+        if p.is_empty() {
+            out.push_str("_not filled in yet_\n");
+            continue;
+        }
+        for (label, v) in [
+            ("Trying to achieve", &p.goal),
+            ("If we give way", &p.cost),
+            ("Tried so far", &p.tried),
+        ] {
+            if let Some(v) = v {
+                out.push_str(&format!("• {label}: {}\n", escape_mrkdwn(v)));
+            }
+        }
+    }
+    out.trim_end().to_string()
 }
 
 /// One peer in a check-in nudge.
@@ -81,6 +193,9 @@ pub struct DueItem {
     pub last_contact: Option<NaiveDate>,
     pub days_since: i64,
     pub warmth: Warmth,
+    /// The series has run about three months: this nudge asks keep / change / stop instead.
+    #[serde(default)]
+    pub review: Option<crate::domain::SeriesHistory>,
 }
 
 /// A heads-up as a message names it; `room` is already in the owner's zone.
@@ -114,6 +229,8 @@ impl Notice {
             Notice::MeetingPrep { .. } => "meeting_prep",
             Notice::ContextStale { .. } => "context_stale",
             Notice::LoanDue { .. } => "loan_due",
+            Notice::EscalationInvite { .. } => "escalation_invite",
+            Notice::Escalation { .. } => "escalation",
             Notice::PeerLeft { .. } => "peer_left",
         }
     }
@@ -128,6 +245,22 @@ impl Notice {
     pub fn channel(&self) -> Option<&ChannelId> {
         match self {
             Notice::Digest { channel, .. } => Some(channel),
+            Notice::Escalation {
+                to: Destination::Channel(c),
+                ..
+            } => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Whose DM it goes to when that is not the user it is recorded under (an approved
+    /// escalation sent to someone both authors report to).
+    pub fn addressee(&self) -> Option<&UserId> {
+        match self {
+            Notice::Escalation {
+                to: Destination::User(u),
+                ..
+            } => Some(u),
             _ => None,
         }
     }
@@ -182,6 +315,12 @@ impl Notice {
             Notice::LoanDue { number, peer, .. } => {
                 format!("loan #{number} with {} is due", peer.mention())
             }
+            Notice::EscalationInvite { number, .. } => {
+                format!("invitation to joint escalation #{number}")
+            }
+            Notice::Escalation { number, to, .. } => {
+                format!("joint escalation #{number} to {}", to.mention())
+            }
         }
     }
 
@@ -195,10 +334,21 @@ impl Notice {
                 day,
             } => {
                 let mut out = String::new();
-                if !items.is_empty() {
+                let (reviews, due): (Vec<&DueItem>, Vec<&DueItem>) =
+                    items.iter().partition(|i| i.review.is_some());
+                if !due.is_empty() {
                     out.push_str("Due for a check-in:\n");
-                    for i in items {
+                    for i in &due {
                         out.push_str(&format!("• {}\n", due_line(i, *day)));
+                    }
+                }
+                for i in &reviews {
+                    if let Some(h) = &i.review {
+                        out.push_str(&format!(
+                            "{}\n{}\n",
+                            review_text(&i.peer, &i.cadence, h, *day),
+                            review_hint(&i.peer)
+                        ));
                     }
                 }
                 if !headsups.is_empty() {
@@ -208,7 +358,7 @@ impl Notice {
                     }
                 }
                 // The hint names a real peer from the message, never a placeholder.
-                match (items.first(), headsups.first()) {
+                match (due.first(), headsups.first()) {
                     (Some(i), _) => out.push_str(&format!(
                         "Log one with /peer checkin {m}, or /peer snooze {m} 3 days.",
                         m = i.peer.mention()
@@ -335,6 +485,37 @@ impl Notice {
                     peer.mention()
                 )
             }
+            Notice::EscalationInvite {
+                number,
+                initiator,
+                topic,
+            } => format!(
+                "{} would like to escalate “{}” together with you: one document with both \
+                 positions, which goes nowhere until you have both approved the same version. \
+                 Read it with /peer escalation {number}, fill in your side with \
+                 /peer escalation {number} edit, approve with /peer escalation {number} approve, \
+                 or withdraw it with /peer escalation {number} withdraw.",
+                initiator.mention(),
+                escape_mrkdwn(topic)
+            ),
+            Notice::Escalation {
+                number,
+                topic,
+                ask,
+                initiator,
+                initiator_side,
+                peer,
+                peer_side,
+                ..
+            } => format!(
+                "{}\nBoth authors approved this version.",
+                escalation_text(
+                    *number,
+                    topic,
+                    ask.as_deref(),
+                    [(initiator, initiator_side), (peer, peer_side)]
+                )
+            ),
             Notice::LoanDue { number: n, .. } => format!(
                 "{} Came back? /peer trade returned {n}, or `/peer trade extend {n} to <date>`, or \
                  /peer trade writeoff {n}. Only you see this.",
@@ -491,6 +672,64 @@ pub fn due_line(i: &DueItem, day: NaiveDate) -> String {
     line
 }
 
+/// The three-month review of a series: what it held, and the question.
+/// `*Three months with <@A>* (biweekly since Tue 1 Sep): 5 check-ins held, 2 cycles skipped, …`
+pub fn review_text(
+    peer: &UserId,
+    cadence: &str,
+    h: &crate::domain::SeriesHistory,
+    today: NaiveDate,
+) -> String {
+    let since = if h.since.year() == today.year() {
+        h.since.format("%a %-d %b")
+    } else {
+        h.since.format("%a %-d %b %Y")
+    };
+    let plural = |n: u32, one: &str, many: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    let snoozes = if h.snoozes.is_empty() {
+        "no snoozes".to_string()
+    } else {
+        let reasons: Vec<String> = h
+            .snoozes
+            .iter()
+            .map(|s| match &s.reason {
+                Some(r) => format!("“{}”", escape_mrkdwn(r)),
+                None => "no reason given".into(),
+            })
+            .collect();
+        format!(
+            "{} ({})",
+            plural(
+                u32::try_from(h.snoozes.len()).unwrap_or(u32::MAX),
+                "snooze",
+                "snoozes"
+            ),
+            reasons.join("; ")
+        )
+    };
+    format!(
+        "*Time to review your series with {}* ({cadence} since {since}): {} held, {} with no \
+         contact, {snoozes}. Keep it as it is, change the cadence, or stop?",
+        peer.mention(),
+        plural(h.held, "check-in", "check-ins"),
+        plural(h.skipped, "cycle", "cycles"),
+    )
+}
+
+/// The typed answers to a review (the buttons' equivalent).
+pub fn review_hint(peer: &UserId) -> String {
+    let m = peer.mention();
+    format!(
+        "Answer with /peer review {m} keep, /peer review {m} cadence monthly, or /peer review {m} stop."
+    )
+}
+
 /// Whether a due peer's milestone puts them first in the nudge.
 pub fn milestone_first(i: &DueItem, day: NaiveDate) -> bool {
     i.signals
@@ -610,6 +849,52 @@ pub enum Form {
         peer: UserId,
         from: Option<MessageRef>,
     },
+    /// The stuck diagnostic about `peer`: [`STUCK_QUESTIONS`].
+    Stuck { peer: UserId },
+    /// One author's side of joint escalation `number` (with `peer`, the other author), filled
+    /// with what is there now: [`ESCALATION_QUESTIONS`].
+    EscalationSide {
+        number: i64,
+        peer: UserId,
+        topic: String,
+        current: Position,
+        ask: Option<String>,
+    },
+}
+
+/// The stuck diagnostic's questions: (field id, question). Any may be left empty, not all.
+pub const STUCK_QUESTIONS: &[(&str, &str)] = &[
+    (
+        "know",
+        "What do I know that they don't? (deadlines, trade-offs, pressures I have not shared)",
+    ),
+    (
+        "reasonable",
+        "What would have to be true for their choice to be reasonable?",
+    ),
+    ("unseen", "What might they be managing that I cannot see?"),
+];
+
+impl Form {
+    /// Who the form is about.
+    pub fn peer(&self) -> &UserId {
+        match self {
+            Form::Checkin { peer, .. }
+            | Form::Snooze { peer, .. }
+            | Form::Stuck { peer }
+            | Form::EscalationSide { peer, .. } => peer,
+        }
+    }
+
+    /// Its free-text questions, for transports that ask them in turn (the console); `None`
+    /// for forms with controls other than text.
+    pub fn questions(&self) -> Option<&'static [(&'static str, &'static str)]> {
+        match self {
+            Form::Stuck { .. } => Some(STUCK_QUESTIONS),
+            Form::EscalationSide { .. } => Some(ESCALATION_QUESTIONS),
+            Form::Checkin { .. } | Form::Snooze { .. } => None,
+        }
+    }
 }
 
 /// The user's own dashboard (Slack's App Home tab). Only the viewer's data.
@@ -622,6 +907,8 @@ pub struct Home {
     pub offers: Vec<(UserId, Offer)>,
     /// Open capacity loans, soonest due first, as lines.
     pub loans: Vec<String>,
+    /// Joint escalations the user is an author of and that are still open, as lines.
+    pub escalations: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -85,6 +85,7 @@ pub fn plan_owner(
             last_contact: p.last_contact,
             days_since: p.days_since(today),
             warmth: p.warmth(today),
+            review: None,
         })
         .collect();
     items.sort_by(|a, b| {

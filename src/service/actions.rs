@@ -5,8 +5,12 @@
 
 use super::Services;
 use crate::commands::checkin::{CheckinForm, FieldProblem, log};
+use crate::commands::escalate::{self, SideAnswers};
+use crate::commands::review::{self, ReviewAnswer};
+use crate::commands::stuck::{self, StuckAnswers};
 use crate::commands::{
-    Command, Ctx, Reply, Snooze, SnoozeFor, Told, TradeCmd, close_offer, fmt_day, forget, prep,
+    Command, Ctx, EscalateCmd, Reply, Snooze, SnoozeFor, Told, TradeCmd, close_offer, fmt_day,
+    forget, prep,
 };
 use crate::domain::{CheckinEntry, DateSpec, LoanStatus, Owner, TeamId, UserId};
 use crate::error::{AppError, Result};
@@ -17,8 +21,23 @@ use std::time::Duration;
 
 /// How long opening a form may take (Slack's trigger lasts 3 s).
 const FORM_WAIT: Duration = Duration::from_millis(2500);
-const FORM_FAILED: &str = "I couldn't open the check-in form just now. Log it by typing \
-`/peer checkin @peer <notes>` instead.";
+/// What to say when a form could not open in time.
+fn form_failed(form: &Form) -> String {
+    match form {
+        Form::EscalationSide { number, .. } => format!(
+            "I couldn't open the form just now (Slack did not answer in time): open it again \
+             with /peer escalation {number} edit."
+        ),
+        Form::Stuck { peer } => format!(
+            "I couldn't open the form just now (Slack did not answer in time). Nothing was kept; \
+             try /peer stuck {} again.",
+            peer.mention()
+        ),
+        _ => "I couldn't open the check-in form just now. Log it by typing \
+`/peer checkin @peer <notes>` instead."
+            .into(),
+    }
+}
 const STALE: &str = "That button is not one I can act on any more (it may be from an old message). \
 Nothing was changed. `/peer map` shows where things stand.";
 
@@ -51,6 +70,10 @@ pub enum ButtonAction {
     Prep(UserId),
     /// Close an offer: done (`true`) or dropped.
     CloseOffer(i64, bool),
+    /// Answer a three-month review.
+    Review(UserId, ReviewAnswer),
+    /// Open the form for my side of joint escalation `n`.
+    EditEscalation(i64),
 }
 
 /// Everything a user can do, from any edge.
@@ -104,6 +127,9 @@ pub enum Outcome {
     },
     /// A form opened: nothing more to say.
     FormOpened,
+    /// A form to fill where none can be opened: a transport that can ask its questions in turn
+    /// does (the console), and answers with [`Action::Submit`]; others show `text`.
+    Ask { form: Form, text: String },
     /// Acknowledged; anything to say went to the user by other means.
     Done,
     /// A form stays open with these fields marked.
@@ -191,12 +217,40 @@ impl Services {
             };
             return Ok(self.open_form(team, trigger, form).await);
         }
+        if let Command::Stuck(peer) = &cmd {
+            stuck::check(&ctx, peer).await?;
+            let form = Form::Stuck { peer: peer.clone() };
+            return Ok(match trigger {
+                Some(trigger) => self.open_form(team, trigger, form).await,
+                None => Outcome::Ask {
+                    text: format!(
+                        "The stuck diagnostic about {}: three questions, for you alone.",
+                        peer.mention()
+                    ),
+                    form,
+                },
+            });
+        }
         let reply = cmd.run(&ctx).await?;
         if matches!(cmd, Command::Settings(_)) {
             self.profile_changed(&actor.owner);
         }
         if cmd.changes_data() {
             self.refresh_home(&actor.owner);
+        }
+        if let Some(form) = reply.form {
+            // The reply says what happened; the form comes next (asked in turn where no form
+            // can open).
+            return Ok(match trigger {
+                Some(trigger) => match self.open_form(team, trigger, form).await {
+                    Outcome::Reply(failed) => Outcome::Reply(format!("{}\n{failed}", reply.text)),
+                    _ => Outcome::Reply(reply.text),
+                },
+                None => Outcome::Ask {
+                    form,
+                    text: reply.text,
+                },
+            });
         }
         Ok(match reply.confirm {
             Some(c) => Outcome::Confirm {
@@ -236,6 +290,7 @@ impl Services {
     /// Opens a form for the user who acted: [`Outcome::FormOpened`], or a reply saying what
     /// to do instead.
     async fn open_form(&self, team: &TeamId, trigger: &str, form: Form) -> Outcome {
+        let failed = form_failed(&form);
         let surface = Surface::Form {
             trigger: trigger.to_string(),
             form,
@@ -245,9 +300,9 @@ impl Services {
             Ok(Ok(())) => Outcome::FormOpened,
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "views.open failed");
-                Outcome::Reply(FORM_FAILED.into())
+                Outcome::Reply(failed)
             }
-            Err(_) => Outcome::Reply(FORM_FAILED.into()),
+            Err(_) => Outcome::Reply(failed),
         }
     }
 
@@ -336,6 +391,21 @@ impl Services {
             }
         }
         let ctx = actor.ctx(self, now);
+        if let ButtonAction::EditEscalation(n) = &action {
+            let Some(trigger) = trigger else {
+                return Some(STALE.into());
+            };
+            return match EscalateCmd::Edit(*n).run(&ctx).await {
+                Ok(Reply {
+                    form: Some(form), ..
+                }) => match self.open_form(team, &trigger, form).await {
+                    Outcome::Reply(text) => Some(text),
+                    _ => None,
+                },
+                Ok(r) => Some(r.text),
+                Err(e) => Some(e.reply()),
+            };
+        }
         if let ButtonAction::Prep(peer) = &action {
             // Shown privately (the response_url); the message itself is not changed.
             return Some(match prep(&ctx, peer).await {
@@ -372,7 +442,8 @@ impl Services {
             ButtonAction::ConfirmForget(_) => return Some(STALE.into()),
             ButtonAction::WeTalked(peer) => we_talked(&ctx, peer).await,
             ButtonAction::CloseOffer(id, done) => close_offer(&ctx, *id, *done).await,
-            ButtonAction::Prep(_) => return None,
+            ButtonAction::Review(peer, answer) => review::answer(&ctx, peer, answer).await,
+            ButtonAction::Prep(_) | ButtonAction::EditEscalation(_) => return None,
             ButtonAction::Skip(peer) => skip(&ctx, peer).await,
             ButtonAction::Told(n, peer) => told(&ctx, *n, peer, false)
                 .await
@@ -443,12 +514,12 @@ impl Services {
                     } else {
                         "Check-in logged"
                     };
-                    (Ok(entry), label)
+                    (Work::Checkin(entry), label)
                 }
                 Err(problems) => return Outcome::FormErrors(problems),
             },
             Answers::Snooze { days, reason } => match days.filter(|d| [3, 7, 14].contains(d)) {
-                Some(days) => (Err((days, reason)), "Snoozed"),
+                Some(days) => (Work::Snooze(days, reason), "Snoozed"),
                 None => {
                     return Outcome::FormErrors(vec![(
                         "length",
@@ -456,6 +527,8 @@ impl Services {
                     )]);
                 }
             },
+            Answers::Stuck(a) => (Work::Stuck(a), "Kept with your notes"),
+            Answers::EscalationSide(n, a) => (Work::Escalation(n, a), "Your side is saved"),
         };
         // Slack may deliver the same submission again: the first one counts. If it fails, the
         // sighting is withdrawn so the user can correct and submit again.
@@ -466,8 +539,8 @@ impl Services {
             Err(e) => return Outcome::FormErrors(vec![(first_block, AppError::from(e).reply())]),
         }
         let result = match todo {
-            Ok(entry) => log(&ctx, peer, &entry).await,
-            Err((days, reason)) => {
+            Work::Checkin(entry) => log(&ctx, peer, &entry).await,
+            Work::Snooze(days, reason) => {
                 Snooze {
                     peer: peer.clone(),
                     for_: SnoozeFor::Days(days),
@@ -476,6 +549,22 @@ impl Services {
                 .run(&ctx)
                 .await
             }
+            Work::Escalation(n, a) => match escalate::save_side(&ctx, n, &a).await {
+                Ok(Ok(reply)) => Ok(reply),
+                Ok(Err((block, problem))) => {
+                    let _ = self.store.forget_sighting(team, &sighting).await;
+                    return Outcome::FormErrors(vec![(block, problem)]);
+                }
+                Err(e) => Err(e),
+            },
+            Work::Stuck(a) => match stuck::record(&ctx, peer, &a).await {
+                Ok(Ok(reply)) => Ok(reply),
+                Ok(Err((block, problem))) => {
+                    let _ = self.store.forget_sighting(team, &sighting).await;
+                    return Outcome::FormErrors(vec![(block, problem)]);
+                }
+                Err(e) => Err(e),
+            },
         };
         if result.is_err()
             && let Err(e) = self.store.forget_sighting(team, &sighting).await
@@ -556,6 +645,17 @@ pub enum Answers {
         days: Option<u32>,
         reason: Option<String>,
     },
+    Stuck(StuckAnswers),
+    /// My side of joint escalation `n`.
+    EscalationSide(i64, SideAnswers),
+}
+
+/// What a submitted form asks for, once its answers are read.
+enum Work {
+    Checkin(CheckinEntry),
+    Snooze(u32, Option<String>),
+    Stuck(StuckAnswers),
+    Escalation(i64, SideAnswers),
 }
 
 impl Answers {
@@ -564,6 +664,32 @@ impl Answers {
         match self {
             Answers::Checkin(_) => "notes",
             Answers::Snooze { .. } => "length",
+            Answers::Stuck(_) => "know",
+            Answers::EscalationSide(..) => "goal",
+        }
+    }
+
+    /// The answers to a form of free-text questions ([`Form::questions`]), by field id; `None`
+    /// for other forms.
+    pub fn from_fields(form: &Form, field: impl Fn(&str) -> Option<String>) -> Option<Answers> {
+        match form {
+            Form::Stuck { .. } => Some(Answers::Stuck(StuckAnswers::from_fields(field))),
+            // Asked in turn, a skipped question keeps what is there.
+            Form::EscalationSide {
+                number,
+                current,
+                ask,
+                ..
+            } => Some(Answers::EscalationSide(
+                *number,
+                SideAnswers {
+                    goal: field("goal").or_else(|| current.goal.clone()),
+                    cost: field("cost").or_else(|| current.cost.clone()),
+                    tried: field("tried").or_else(|| current.tried.clone()),
+                    ask: field("ask").or_else(|| ask.clone()),
+                },
+            )),
+            Form::Checkin { .. } | Form::Snooze { .. } => None,
         }
     }
 }

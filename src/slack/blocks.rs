@@ -9,7 +9,7 @@ use crate::domain::Offer;
 use crate::domain::UserId;
 use crate::outbound::{
     DueItem, Form, HeadsupItem, Home, MessageRef, Notice, due_line, escape_mrkdwn, headsup_line,
-    offer_block,
+    offer_block, review_text,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -36,6 +36,13 @@ pub mod action {
     /// `callback_id`s of the forms.
     pub const CHECKIN_FORM: &str = "sw_checkin_form";
     pub const SNOOZE_FORM: &str = "sw_snooze_form";
+    pub const STUCK_FORM: &str = "sw_stuck_form";
+    pub const REVIEW_KEEP: &str = "sw_review_keep";
+    pub const ESCALATION_EDIT: &str = "sw_escalation_edit";
+    pub const ESCALATION_FORM: &str = "sw_escalation_form";
+    pub const REVIEW_STOP: &str = "sw_review_stop";
+    /// A static select; the peer is in the block id (`review:U…`).
+    pub const REVIEW_CADENCE: &str = "sw_review_cadence";
 }
 
 /// Slack refuses a section longer than this.
@@ -110,6 +117,32 @@ fn due_controls(i: &DueItem) -> Value {
     ]})
 }
 
+/// The block id of a review's controls (the cadence select reads the peer from it).
+pub fn review_block(peer: &UserId) -> String {
+    format!("review:{peer}")
+}
+
+/// **Keep**, **Change cadence** (a select) and **Stop** for a series under review.
+fn review_controls(peer: &UserId) -> Value {
+    let p = peer.as_str();
+    let cadences: Vec<Value> = [
+        "weekly",
+        "biweekly",
+        "every 3 weeks",
+        "monthly",
+        "quarterly",
+    ]
+    .iter()
+    .map(|c| option(c, c))
+    .collect();
+    json!({"type": "actions", "block_id": review_block(peer), "elements": [
+        primary(button("Keep", action::REVIEW_KEEP, p)),
+        {"type": "static_select", "action_id": action::REVIEW_CADENCE,
+         "placeholder": {"type": "plain_text", "text": "Change cadence"}, "options": cadences},
+        button("Stop", action::REVIEW_STOP, p),
+    ]})
+}
+
 /// **Done** / **Drop** for each open offer to a due peer.
 fn offer_controls(offers: &[Offer]) -> Vec<Value> {
     offers
@@ -146,12 +179,20 @@ pub fn notice(n: &Notice, done: &BTreeMap<String, String>) -> Vec<Value> {
             day,
         } => {
             let mut blocks = Vec::new();
-            if !items.is_empty() {
+            let (reviews, due): (Vec<&DueItem>, Vec<&DueItem>) =
+                items.iter().partition(|i| i.review.is_some());
+            if !due.is_empty() {
                 blocks.push(section("*Due for a check-in*"));
-                for i in items {
+                for i in due {
                     blocks.push(section(&due_line(i, *day)));
                     blocks.push(due_controls(i));
                     blocks.extend(offer_controls(&i.signals.offers));
+                }
+            }
+            for i in reviews {
+                if let Some(h) = &i.review {
+                    blocks.push(section(&review_text(&i.peer, &i.cadence, h, *day)));
+                    blocks.push(review_controls(&i.peer));
                 }
             }
             if !headsups.is_empty() {
@@ -218,9 +259,16 @@ pub fn notice(n: &Notice, done: &BTreeMap<String, String>) -> Vec<Value> {
                 context("Only you see this; the peer is never told."),
             ]
         }
-        Notice::Digest { .. } | Notice::MeetingPrep { .. } | Notice::ContextStale { .. } => {
-            sections(&n.text())
-        }
+        Notice::EscalationInvite { number, .. } => vec![
+            section(&n.text()),
+            json!({"type": "actions", "block_id": format!("escalation:{number}"), "elements": [
+                primary(button("Fill in my side", action::ESCALATION_EDIT, &number.to_string())),
+            ]}),
+        ],
+        Notice::Digest { .. }
+        | Notice::MeetingPrep { .. }
+        | Notice::ContextStale { .. }
+        | Notice::Escalation { .. } => sections(&n.text()),
     };
     for b in blocks.iter_mut() {
         let id = b["block_id"].as_str().unwrap_or_default().to_string();
@@ -260,6 +308,9 @@ fn option(text: &str, value: &str) -> Value {
 pub struct FormMeta {
     pub peer: UserId,
     pub from: Option<MessageRef>,
+    /// The joint escalation a side form belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<i64>,
 }
 
 /// A form as a modal view.
@@ -269,6 +320,7 @@ pub fn form(f: &Form) -> Value {
             let meta = FormMeta {
                 peer: peer.clone(),
                 from: from.clone(),
+                number: None,
             };
             json!({
                 "type": "modal",
@@ -297,6 +349,7 @@ pub fn form(f: &Form) -> Value {
             let meta = FormMeta {
                 peer: peer.clone(),
                 from: from.clone(),
+                number: None,
             };
             let week = option("1 week", "7");
             json!({
@@ -315,7 +368,79 @@ pub fn form(f: &Form) -> Value {
                 ],
             })
         }
+        Form::EscalationSide {
+            number,
+            peer,
+            topic,
+            current,
+            ask,
+        } => escalation_form(*number, peer, topic, current, ask.as_deref()),
+        Form::Stuck { peer } => {
+            let meta = FormMeta {
+                peer: peer.clone(),
+                from: None,
+                number: None,
+            };
+            let mut blocks = vec![section(&format!(
+                "Stuck with {}? Three questions, for you alone: the answers are kept with your notes about them.",
+                peer.mention()
+            ))];
+            for (id, question) in crate::outbound::STUCK_QUESTIONS {
+                blocks.push(input(id, question, text_input(true, 1000), true));
+            }
+            json!({
+                "type": "modal",
+                "callback_id": action::STUCK_FORM,
+                "private_metadata": serde_json::to_string(&meta).unwrap_or_default(),
+                "title": {"type": "plain_text", "text": "Stuck?"},
+                "submit": {"type": "plain_text", "text": "Keep and suggest"},
+                "close": {"type": "plain_text", "text": "Cancel"},
+                "blocks": blocks,
+            })
+        }
     }
+}
+
+/// One author's side of a joint escalation, filled with what is there now.
+fn escalation_form(
+    number: i64,
+    peer: &UserId,
+    topic: &str,
+    current: &crate::domain::Position,
+    ask: Option<&str>,
+) -> Value {
+    let meta = FormMeta {
+        peer: peer.clone(),
+        from: None,
+        number: Some(number),
+    };
+    let mut blocks = vec![section(&format!(
+        "Your side of “{}”, with {}. They can read it; it goes nowhere until you have both approved the same version, and any edit withdraws earlier approvals.",
+        escape_mrkdwn(topic),
+        peer.mention()
+    ))];
+    for (id, question) in crate::outbound::ESCALATION_QUESTIONS {
+        let now = match *id {
+            "goal" => current.goal.as_deref(),
+            "cost" => current.cost.as_deref(),
+            "tried" => current.tried.as_deref(),
+            _ => ask,
+        };
+        let mut el = text_input(true, 1000);
+        if let Some(v) = now {
+            el["initial_value"] = json!(v);
+        }
+        blocks.push(input(id, question, el, true));
+    }
+    json!({
+        "type": "modal",
+        "callback_id": action::ESCALATION_FORM,
+        "private_metadata": serde_json::to_string(&meta).unwrap_or_default(),
+        "title": {"type": "plain_text", "text": format!("Escalation #{number}")},
+        "submit": {"type": "plain_text", "text": "Save my side"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    })
 }
 
 /// The App Home tab.
@@ -382,6 +507,14 @@ pub fn home(h: &Home) -> Value {
             blocks.push(section(l));
         }
     }
+    if !h.escalations.is_empty() {
+        blocks.push(
+            json!({"type": "header", "text": {"type": "plain_text", "text": "Joint escalations"}}),
+        );
+        for l in &h.escalations {
+            blocks.push(section(l));
+        }
+    }
     blocks.push(context(
         "Only you can see this page. `/peer help` lists every command.",
     ));
@@ -410,6 +543,7 @@ mod tests {
                 last_contact: None,
                 days_since: 9,
                 warmth: Warmth::Cooling,
+                review: None,
             }],
             headsups: vec![HeadsupItem {
                 number: 2,
@@ -435,6 +569,14 @@ mod tests {
             Form::Snooze {
                 peer: u("U0ANA"),
                 from: None,
+            },
+            Form::Stuck { peer: u("U0ANA") },
+            Form::EscalationSide {
+                number: 2,
+                peer: u("U0ANA"),
+                topic: "the freeze".into(),
+                current: Default::default(),
+                ask: Some("decide".into()),
             },
         ] {
             let _: SlackView = serde_json::from_value(form(&f)).unwrap();

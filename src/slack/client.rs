@@ -136,6 +136,7 @@ impl SlackMessenger {
         let channel = notice
             .channel()
             .map(|c| c.as_str())
+            .or(notice.addressee().map(|u| u.as_str()))
             .unwrap_or(to.user.as_str());
         let req = SlackApiChatPostMessageRequest::new(SlackChannelId(channel.into()), content);
         let resp = self
@@ -277,7 +278,13 @@ impl Messenger for SlackMessenger {
         let channel = match notice.channel() {
             Some(c) => c.as_str().to_string(),
             // The app's DM with the user (`im:write`); chat.postMessage named only the user.
-            None => self.open_dm(&token, to).await?,
+            None => match notice.addressee() {
+                Some(u) => {
+                    self.open_dm(&token, &Owner::new(to.team.clone(), u.clone()))
+                        .await?
+                }
+                None => self.open_dm(&token, to).await?,
+            },
         };
         let oldest = since - HISTORY_SLACK;
         let oldest = format!("{}.000000", oldest.timestamp());

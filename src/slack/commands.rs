@@ -42,6 +42,10 @@ pub fn reply_text(outcome: Outcome) -> Option<String> {
     match outcome {
         Outcome::Reply(text) | Outcome::Confirm { text, .. } => Some(text),
         Outcome::FormSaved { text, .. } => Some(text),
+        // Slack sends a trigger with every command; without one no form can open.
+        Outcome::Ask { text, .. } => Some(format!(
+            "{text}\nThis needs a form, and Slack sent no way to open one: try the command again."
+        )),
         Outcome::FormErrors(problems) => Some(
             problems
                 .into_iter()

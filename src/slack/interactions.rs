@@ -66,6 +66,10 @@ fn ack_body(outcome: Outcome) -> Option<Value> {
             "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
         }})),
         Outcome::FormClosed => Some(json!({"response_action": "clear"})),
-        Outcome::Reply(_) | Outcome::Confirm { .. } | Outcome::FormOpened | Outcome::Done => None,
+        Outcome::Reply(_)
+        | Outcome::Confirm { .. }
+        | Outcome::FormOpened
+        | Outcome::Done
+        | Outcome::Ask { .. } => None,
     }
 }

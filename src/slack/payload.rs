@@ -5,6 +5,9 @@
 
 use super::blocks::{FormMeta, action};
 use crate::commands::checkin::CheckinForm;
+use crate::commands::escalate::SideAnswers;
+use crate::commands::review::ReviewAnswer;
+use crate::commands::stuck::StuckAnswers;
 use crate::domain::{TeamId, UserId};
 use crate::outbound::MessageRef;
 use crate::service::{Action, Answers, ButtonAction, Event, Request};
@@ -82,6 +85,11 @@ fn button_action(action_id: &str, value: &str) -> Option<ButtonAction> {
                 .to_string(),
         ),
         action::PREP => ButtonAction::Prep(peer()?),
+        action::ESCALATION_EDIT => {
+            ButtonAction::EditEscalation(value.parse().ok().filter(|n: &i64| *n > 0)?)
+        }
+        action::REVIEW_KEEP => ButtonAction::Review(peer()?, ReviewAnswer::Keep),
+        action::REVIEW_STOP => ButtonAction::Review(peer()?, ReviewAnswer::Stop),
         action::OFFER_DONE | action::OFFER_DROP => ButtonAction::CloseOffer(
             value.parse().ok().filter(|n: &i64| *n > 0)?,
             action_id == action::OFFER_DONE,
@@ -154,6 +162,12 @@ pub fn interaction(v: &Value) -> Option<Parsed> {
                     let next = UserId::parse(str_at(a, "/selected_user")?)?;
                     return Some(ButtonAction::Successor(gone, next));
                 }
+                if id == action::REVIEW_CADENCE {
+                    // A static select: the peer is in the block id, the cadence selected.
+                    let peer = UserId::parse(str_at(a, "/block_id")?.strip_prefix("review:")?)?;
+                    let cadence = str_at(a, "/selected_option/value")?.parse().ok()?;
+                    return Some(ButtonAction::Review(peer, ReviewAnswer::Cadence(cadence)));
+                }
                 if id == action::LOAN_EXTEND {
                     // A date picker: the loan's number is in the block id, the date selected.
                     let n = str_at(a, "/block_id")?
@@ -210,6 +224,21 @@ pub fn interaction(v: &Value) -> Option<Parsed> {
                         .and_then(|d| d.parse().ok()),
                     reason: text_value(values, "reason"),
                 },
+                action::ESCALATION_FORM => match meta.number.filter(|n| *n > 0) {
+                    Some(n) => Answers::EscalationSide(
+                        n,
+                        SideAnswers {
+                            goal: text_value(values, "goal"),
+                            cost: text_value(values, "cost"),
+                            tried: text_value(values, "tried"),
+                            ask: text_value(values, "ask"),
+                        },
+                    ),
+                    None => return Some(stale()),
+                },
+                action::STUCK_FORM => {
+                    Answers::Stuck(StuckAnswers::from_fields(|block| text_value(values, block)))
+                }
                 _ => return Some(stale()),
             };
             let action = Action::Submit {

@@ -38,7 +38,7 @@ type MilestoneRow = (String, String, String, NaiveDate, Vec<u8>);
 pub type NudgeMoves = Vec<(UserId, DateTime<Utc>)>;
 
 /// `[["T1","U1"],…]`: a batch of owners as one bound parameter, read with `json_each`.
-fn owners_json(owners: &[Owner]) -> Result<String> {
+pub(super) fn owners_json(owners: &[Owner]) -> Result<String> {
     let pairs: Vec<[&str; 2]> = owners
         .iter()
         .map(|o| [o.team.as_str(), o.user.as_str()])
@@ -46,7 +46,7 @@ fn owners_json(owners: &[Owner]) -> Result<String> {
     serde_json::to_string(&pairs).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn owner(team: &str, user: &str) -> Result<Owner> {
+pub(super) fn owner(team: &str, user: &str) -> Result<Owner> {
     match (TeamId::parse(team), UserId::parse(user)) {
         (Some(t), Some(u)) => Ok(Owner::new(t, u)),
         _ => Err(StoreError::Corrupt("owner ids".into())),
@@ -54,9 +54,9 @@ fn owner(team: &str, user: &str) -> Result<Owner> {
 }
 
 /// Joins a table's `(team_col, user_col)` to the owners bound as `?`.
-const OWNERS: &str = "json_each(?) o";
-const TEAM_OF: &str = "json_extract(o.value, '$[0]')";
-const USER_OF: &str = "json_extract(o.value, '$[1]')";
+pub(super) const OWNERS: &str = "json_each(?) o";
+pub(super) const TEAM_OF: &str = "json_extract(o.value, '$[0]')";
+pub(super) const USER_OF: &str = "json_extract(o.value, '$[1]')";
 
 impl Store {
     /// Profiles, peers (with nudge times) and heads-up presence for `owners`: three queries.

@@ -32,6 +32,8 @@ impl Store {
                 .unwrap_or_default(),
             headsups: self.open_headsups(owner).await?,
             loans: self.open_loans(owner).await?,
+            escalations: self.escalations_of(owner).await?,
+            viewer: owner.user.clone(),
         })
     }
 

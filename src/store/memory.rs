@@ -211,6 +211,20 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
+    /// The day of the last coffee (a check-in explicitly not about work) with `peer`.
+    pub async fn last_coffee(&self, owner: &Owner, peer: &UserId) -> Result<Option<NaiveDate>> {
+        let row: (Option<NaiveDate>,) = sqlx::query_as(
+            "select max(held_on) from checkin \
+             where team_id = ? and owner_id = ? and peer_id = ? and kind = 'coffee'",
+        )
+        .bind(owner.team.as_str())
+        .bind(owner.user.as_str())
+        .bind(peer.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.0)
+    }
+
     /// The last `n` check-ins with `peer`, newest first, with their answers.
     pub async fn last_checkins(
         &self,

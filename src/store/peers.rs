@@ -254,9 +254,27 @@ impl Store {
         p: &Peer,
         nudge_at: DateTime<Utc>,
         reason: Option<&str>,
+        today: NaiveDate,
+        now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.pool.begin_with("begin immediate").await?;
         update_peer_tx(&mut tx, owner, p, nudge_at).await?;
+        if let Some(until) = p.snoozed_until {
+            // Kept for the series' history (the three-month review).
+            sqlx::query(
+                "insert into snooze_log (team_id, owner_id, peer_id, snoozed_on, until_on, \
+                 reason_enc, created_at) values (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(owner.team.as_str())
+            .bind(owner.user.as_str())
+            .bind(p.peer.as_str())
+            .bind(today)
+            .bind(until)
+            .bind(self.seal_opt(reason))
+            .bind(instant(now))
+            .execute(&mut *tx)
+            .await?;
+        }
         sqlx::query(
             "update peer set snooze_reason_enc = ? where team_id = ? and owner_id = ? and peer_id = ?",
         )

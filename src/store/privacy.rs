@@ -104,6 +104,24 @@ pub const OWNED: &[Owned] = &[
         label: "milestones",
     },
     Owned {
+        table: "escalation",
+        owner: "initiator_id",
+        peer: Some("peer_id"),
+        label: "escalations started",
+    },
+    Owned {
+        table: "escalation_side",
+        owner: "author_id",
+        peer: None,
+        label: "escalation positions",
+    },
+    Owned {
+        table: "snooze_log",
+        owner: "owner_id",
+        peer: Some("peer_id"),
+        label: "snoozes",
+    },
+    Owned {
         table: "delivery",
         owner: "user_id",
         peer: None,

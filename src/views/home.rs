@@ -3,8 +3,8 @@
 //! one query per kind of row ([`crate::domain::HomeData`]).
 
 use super::{fmt_day, headsup_item, peer_line};
-use crate::domain::HomeData;
-use crate::outbound::{Home, HomePeer, milestone_line};
+use crate::domain::{EscalationState, HomeData};
+use crate::outbound::{Home, HomePeer, escalation_status, milestone_line};
 use chrono::{DateTime, Days, Utc};
 
 /// The home the owner of `data` sees at `now`.
@@ -52,10 +52,17 @@ pub fn home(data: &HomeData, now: DateTime<Utc>) -> Home {
         .iter()
         .map(|t| super::loan_item(t, today))
         .collect();
+    let escalations = data
+        .escalations
+        .iter()
+        .filter(|d| d.state == EscalationState::Open)
+        .map(|d| escalation_status(d, &data.viewer))
+        .collect();
     Home {
         peers: lines,
         headsups,
         offers,
         loans,
+        escalations,
     }
 }

@@ -613,6 +613,21 @@ impl TestApp {
         v
     }
 
+    /// `/peer <text>` as `user`, signed now: the raw response body (empty when a form opened).
+    pub async fn slash_raw(&self, user: &str, text: &str) -> String {
+        let body = Self::slash_body(user, text);
+        let resp = self
+            .post_signed(
+                "/slack/commands",
+                "application/x-www-form-urlencoded",
+                &body,
+                Some(Utc::now().timestamp()),
+            )
+            .await;
+        assert_eq!(resp.status(), 200, "/peer {text}");
+        resp.text().await.unwrap()
+    }
+
     /// The reply text of `/peer <text>` as `user`.
     pub async fn say(&self, user: &str, text: &str) -> String {
         self.slash(user, text).await["text"]
@@ -680,4 +695,22 @@ impl TestApp {
             .unwrap();
         n
     }
+}
+
+/// A `view_submission` payload for the form `callback` with these `values`.
+pub fn submission(user: &str, view_id: &str, callback: &str, meta: &str, values: Value) -> Value {
+    json!({
+        "type": "view_submission",
+        "team": {"id": TEAM, "domain": "acme"},
+        "user": {"id": user, "team_id": TEAM},
+        "api_app_id": "A0123ABCD",
+        "trigger_id": "1234567890123.1234567890123.fedcba9876543210",
+        "view": {"id": view_id, "team_id": TEAM, "type": "modal", "blocks": [],
+            "private_metadata": meta, "callback_id": callback,
+            "state": {"values": values}, "hash": "1700000000.AbCdEfGh",
+            "title": {"type": "plain_text", "text": "Log a check-in"},
+            "app_installed_team_id": TEAM},
+        "response_urls": [],
+        "is_enterprise_install": false
+    })
 }

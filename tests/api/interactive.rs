@@ -23,23 +23,6 @@ fn button(app: &TestApp, user: &str, msg: &Value, action: &str, block: &str, val
     button_press(app, user, msg, action, block, value)
 }
 
-fn submission(user: &str, view_id: &str, callback: &str, meta: &str, values: Value) -> Value {
-    json!({
-        "type": "view_submission",
-        "team": {"id": TEAM, "domain": "acme"},
-        "user": {"id": user, "team_id": TEAM},
-        "api_app_id": "A0123ABCD",
-        "trigger_id": "1234567890123.1234567890123.fedcba9876543210",
-        "view": {"id": view_id, "team_id": TEAM, "type": "modal", "blocks": [],
-            "private_metadata": meta, "callback_id": callback,
-            "state": {"values": values}, "hash": "1700000000.AbCdEfGh",
-            "title": {"type": "plain_text", "text": "Log a check-in"},
-            "app_installed_team_id": TEAM},
-        "response_urls": [],
-        "is_enterprise_install": false
-    })
-}
-
 fn checkin_values(
     date: &str,
     constraint: Option<&str>,

@@ -4,9 +4,10 @@
 
 use super::super::plan::{OwnerPlan, plan_owner};
 use super::super::{BATCH, Job, LEASE, MAX_ROUNDS, Pass};
-use crate::domain::Owner;
+use crate::domain::{Owner, UserId};
 use crate::outbound::{Notice, milestone_first};
 use crate::store::{DeliveryClaim, StoreError};
+use chrono::NaiveDate;
 
 /// `daily_owners`: owners whose 3-day heads-up reminder rides in today's DM.
 pub(in crate::scheduler) async fn run(
@@ -73,15 +74,32 @@ async fn plan_batch(p: &Pass<'_>, owners: &[Owner]) -> Result<(), StoreError> {
     }
     let nudged: Vec<Owner> = nudges.iter().map(|(o, _)| o.clone()).collect();
     let mut signals = store.signals_for(&nudged).await?;
+    let days: Vec<(Owner, NaiveDate)> = nudges
+        .iter()
+        .filter_map(|(o, n)| match n.notice.as_ref() {
+            Notice::CheckinNudge { day, .. } => Some((o.clone(), *day)),
+            _ => None,
+        })
+        .collect();
+    // A series that has run about three months is put to its owner instead (SPEC §5).
+    let mut reviews = store.reviews_due(&days).await?;
+    let mut reviewed: Vec<Vec<UserId>> = Vec::with_capacity(nudges.len());
     for (owner, n) in nudges.iter_mut() {
+        let mut asked = Vec::new();
         if let Notice::CheckinNudge { items, day, .. } = n.notice.as_mut() {
             let mut mine = signals.remove(owner).unwrap_or_default();
+            let mut due_reviews = reviews.remove(owner).unwrap_or_default();
             for item in items.iter_mut() {
                 item.signals = mine.remove(&item.peer).unwrap_or_default();
+                item.review = due_reviews.remove(&item.peer);
+                if item.review.is_some() {
+                    asked.push(item.peer.clone());
+                }
             }
             // A cooling or cold relationship near its milestone comes first (SPEC §2).
             items.sort_by_key(|i| !milestone_first(i, *day));
         }
+        reviewed.push(asked);
     }
     if dry_run {
         for (owner, n) in nudges {
@@ -108,9 +126,14 @@ async fn plan_batch(p: &Pass<'_>, owners: &[Owner]) -> Result<(), StoreError> {
         .collect();
     let ids = store.claim_deliveries(&claims, now, now + LEASE).await?;
     drop(claims);
-    for ((owner, n), id) in nudges.into_iter().zip(ids) {
+    for (((owner, n), id), asked) in nudges.into_iter().zip(ids).zip(reviewed) {
         match id {
             Some(id) => {
+                if let (false, Notice::CheckinNudge { day, .. }) =
+                    (asked.is_empty(), n.notice.as_ref())
+                {
+                    store.mark_reviews_asked(&owner, &asked, *day).await?;
+                }
                 let job = Job {
                     id,
                     owner,
