@@ -370,7 +370,14 @@ impl Console {
                     },
                     _ => String::new(),
                 };
-                self.names.render(&reply)
+                // A command may message someone at once (an escalation's invitation).
+                let sent = self.drain_dms();
+                let reply = self.names.render(&reply);
+                if sent.is_empty() {
+                    reply
+                } else {
+                    format!("{reply}\n\n{}", sent.join("\n\n"))
+                }
             }
             _ => "Type `/peer …`, or `help` for the console's own commands.".to_string(),
         };
@@ -516,11 +523,15 @@ impl Console {
     async fn pass(&mut self, at: DateTime<Utc>) -> Result<Vec<String>, crate::store::StoreError> {
         self.scheduler.clock.freeze(at);
         self.scheduler.tick(at, false).await?;
-        Ok(self
-            .dms
+        Ok(self.drain_dms())
+    }
+
+    /// The DMs printed since the last look.
+    fn drain_dms(&self) -> Vec<String> {
+        self.dms
             .lock()
             .map(|mut d| d.drain(..).collect())
-            .unwrap_or_default())
+            .unwrap_or_default()
     }
 
     /// Reads lines from `input` until EOF or `quit`, printing replies.
@@ -753,6 +764,51 @@ mod tests {
             c.line("now").await.unwrap().starts_with("It is now"),
             "back to commands"
         );
+    }
+
+    /// A joint escalation end to end in the console: the invitation printed at once, each side
+    /// asked in turn, and the document sent once both approved, at the next pass.
+    #[tokio::test]
+    async fn an_escalation_works_in_the_console() {
+        let (_dir, store) = crate::store::test_store().await;
+        let mut c = Console::new(store, "you", None, utc("2026-11-23T15:00:00Z")).unwrap();
+        let started = c
+            .line("/peer escalate @ana the Q1 freeze to @cto")
+            .await
+            .unwrap();
+        assert!(
+            started.contains("Started joint escalation #1")
+                && started.contains("DM to @ana")
+                && started.contains("(1/4) What is your side trying to achieve?"),
+            "{started}"
+        );
+        c.line("ship in Q1").await;
+        c.line("").await;
+        c.line("").await;
+        let saved = c.line("decide by Friday").await.unwrap();
+        assert!(saved.contains("version 2"), "{saved}");
+        c.line("as @ana").await;
+        c.line("/peer escalation 1 edit").await;
+        for a in ["stability", "", "", ""] {
+            c.line(a).await;
+        }
+        let doc = c.line("/peer escalation 1").await.unwrap();
+        assert!(
+            doc.contains("ship in Q1")
+                && doc.contains("stability")
+                && doc.contains("decide by Friday"),
+            "the ask skipped keeps what was there: {doc}"
+        );
+        c.line("/peer escalation 1 approve").await;
+        c.line("as @you").await;
+        let r = c.line("/peer escalation 1 approve").await.unwrap();
+        assert!(r.contains("both approved"), "{r}");
+        let out = c.line("advance 1m").await.unwrap();
+        assert!(
+            out.contains("DM to @cto") && out.contains("stability"),
+            "{out}"
+        );
+        assert!(!c.line("advance 1d").await.unwrap().contains("@cto"));
     }
 
     /// Forget asks with a numbered choice; `1` confirms it once, and export writes a file.

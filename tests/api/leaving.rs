@@ -180,6 +180,12 @@ async fn forget_me_deletes_every_owned_row_and_nothing_is_sent_later() {
     )
     .await;
     app.tick("2026-11-20T09:00:00Z").await;
+    // A snooze, a joint escalation ME started and one BOB started with ME.
+    app.say(ME, "snooze <@U0ANA|ana> 3 days").await;
+    app.say(ME, "escalate <@U0ANA|ana> the freeze").await;
+    app.say(BOB, "escalate <@U0ME|me> the on-call split").await;
+    assert_eq!(app.count("select count(*) from snooze_log").await, 1);
+    assert_eq!(app.count("select count(*) from escalation_side").await, 4);
 
     let token = token(&app.slash(ME, "forget me").await);
     let done = press(&app, ME, &token).await;
@@ -204,6 +210,9 @@ async fn forget_me_deletes_every_owned_row_and_nothing_is_sent_later() {
         assert_eq!(n, 0, "{} still holds ME's rows", t.table);
     }
     assert_eq!(app.count("select count(*) from headsup_peer").await, 0);
+    // ME's document went with ANA's side of it; BOB's stays, without ME's side.
+    assert_eq!(app.count("select count(*) from escalation").await, 1);
+    assert_eq!(app.count("select count(*) from escalation_side").await, 1);
     // BOB's map and the other workspace are untouched.
     assert_eq!(
         app.count("select count(*) from peer where owner_id = 'U0BOB'")

@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod crash;
+mod escalations;
 mod headsups;
 mod helpers;
 mod interactive;
