@@ -21,3 +21,7 @@ create index snooze_log_by_owner_peer on snooze_log (team_id, owner_id, peer_id)
 insert into snooze_log (team_id, owner_id, peer_id, snoozed_on, until_on, reason_enc, created_at)
     select team_id, owner_id, peer_id, null, snoozed_until, snooze_reason_enc, created_at
     from peer where snoozed_until is not null;
+
+-- Peers already on a map start their first series today: the review arrives three months after
+-- it shipped, not all at once on the next nudge.
+update peer set series_from = date('now');

@@ -778,7 +778,6 @@ mod tests {
             .unwrap();
         assert!(
             started.contains("Started joint escalation #1")
-                && started.contains("DM to @ana")
                 && started.contains("(1/4) What is your side trying to achieve?"),
             "{started}"
         );
@@ -787,6 +786,11 @@ mod tests {
         c.line("").await;
         let saved = c.line("decide by Friday").await.unwrap();
         assert!(saved.contains("version 2"), "{saved}");
+        let invited = c.line("advance 1m").await.unwrap();
+        assert!(
+            invited.contains("DM to @ana") && invited.contains("Q1 freeze"),
+            "{invited}"
+        );
         c.line("as @ana").await;
         c.line("/peer escalation 1 edit").await;
         for a in ["stability", "", "", ""] {

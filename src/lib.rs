@@ -21,6 +21,7 @@ pub mod console;
 pub mod crypto;
 pub mod domain;
 pub mod error;
+pub mod metrics;
 pub mod outbound;
 pub mod scheduler;
 pub mod server;

@@ -46,6 +46,9 @@ enum Cmd {
         #[arg(long)]
         now: Option<DateTime<Utc>>,
     },
+    /// Apply the database migrations and exit (for deploys that migrate before rolling replicas;
+    /// `serve` also migrates at start).
+    Migrate,
     /// Black-box benchmarks of this binary (checkin, tick, ratelimit); one JSON line per run.
     Bench(sideways::bench::BenchArgs),
 }
@@ -113,6 +116,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             console
                 .run(tokio::io::BufReader::new(tokio::io::stdin()))
                 .await
+        }
+        Cmd::Migrate => {
+            let applied = sideways::store::Store::migrate(&config.database_url).await?;
+            match applied.last() {
+                Some(v) => println!(
+                    "migrations applied: {} in all, the latest {v}",
+                    applied.len()
+                ),
+                None => println!("no migrations applied"),
+            }
+            Ok(())
         }
         Cmd::Bench(args) => sideways::bench::run(args).await,
     }

@@ -23,9 +23,14 @@ pub struct App {
 impl App {
     pub fn new(store: Store, messenger: Arc<dyn Messenger>, env_bot_token: Option<String>) -> Self {
         let clock = Clock::default();
+        let metrics = crate::metrics::Metrics::shared();
+        let mut scheduler = Scheduler::new(store.clone(), messenger.clone(), clock.clone());
+        scheduler.metrics = metrics.clone();
+        let mut services = Services::new(store, messenger, clock, env_bot_token);
+        services.metrics = metrics;
         App {
-            scheduler: Scheduler::new(store.clone(), messenger.clone(), clock.clone()),
-            services: Services::new(store, messenger, clock, env_bot_token),
+            scheduler,
+            services,
         }
     }
 

@@ -1,13 +1,19 @@
 //! Process-wide set-up: logging and the TLS crypto provider.
 
 /// Logs to stderr; `RUST_LOG` filters (default: info for Sideways, warn for the rest).
+/// `SIDEWAYS_LOG_FORMAT=json` writes one JSON object per line (for log shippers).
 pub fn init() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,sideways=info"));
-    let _ = tracing_subscriber::fmt()
+    let json = std::env::var("SIDEWAYS_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().flatten_event(true).try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 /// rustls needs one process-wide crypto provider; ring is the only one compiled in. Call before

@@ -7,12 +7,11 @@
 use super::args::{Args, bounded_text, echo, free_text, id_number};
 use super::{Ctx, Reply};
 use crate::domain::{
-    ApproveRefusal, ChannelId, Destination, Escalation, EscalationState, Owner, Position, UserId,
+    ApproveRefusal, ChannelId, Destination, Escalation, EscalationState, Position, UserId,
 };
 use crate::error::{AppError, Result, UsageError};
 use crate::outbound::{Form, Notice, escalation_status, escalation_text, escape_mrkdwn};
 use crate::store::EscalationEdit;
-use std::time::Duration;
 
 pub const USAGE: &str = "`/peer escalate @user <topic> [to @boss|#channel]`";
 pub const ABOUT: &str = "Escalate together, after the peacetime work: one document with both \
@@ -140,6 +139,14 @@ pub(super) fn parse_doc(args: &mut Args) -> Result<EscalateCmd, UsageError> {
     };
     args.finish(DOC_USAGE)?;
     Ok(cmd)
+}
+
+fn not_an_author_destination(usage: &'static str) -> AppError {
+    UsageError::new(
+        "It goes to someone who decides for you both, not to one of you: name them, or a channel.",
+        usage,
+    )
+    .into()
 }
 
 fn no_such(n: i64) -> AppError {
@@ -285,8 +292,14 @@ impl EscalateCmd {
                 .await
             }
             EscalateCmd::To(n, dest) => {
+                if let Some(doc) = ctx.store.escalation(ctx.owner, *n).await?
+                    && let Destination::User(u) = dest
+                    && (*u == doc.initiator.author || *u == doc.peer.author)
+                {
+                    return Err(not_an_author_destination(DOC_USAGE));
+                }
                 if let Destination::Channel(c) = dest {
-                    ctx.channel_members(c, DOC_USAGE).await?;
+                    ctx.require_postable(c, DOC_USAGE).await?;
                 }
                 edit(
                     ctx,
@@ -391,7 +404,11 @@ pub async fn save_side(
     n: i64,
     a: &SideAnswers,
 ) -> Result<std::result::Result<Reply, (&'static str, String)>> {
-    let clean = |v: &Option<String>| v.as_deref().map(free_text).filter(|t| !t.is_empty());
+    let clean = |v: &Option<String>| {
+        v.as_deref()
+            .map(|t| free_text(t).trim().to_string())
+            .filter(|t| !t.is_empty())
+    };
     let position = Position {
         goal: clean(&a.goal),
         cost: clean(&a.cost),
@@ -448,14 +465,10 @@ async fn start(
     if let Some(Destination::User(u)) = to
         && (u == me || u == peer)
     {
-        return Err(UsageError::new(
-            "It goes to someone who decides for you both, not to one of you: name them, or a channel.",
-            USAGE,
-        )
-        .into());
+        return Err(not_an_author_destination(USAGE));
     }
     if let Some(Destination::Channel(c)) = to {
-        ctx.channel_members(c, USAGE).await?;
+        ctx.require_postable(c, USAGE).await?;
     }
     let today = ctx.today();
     let warning = match ctx.store.peer(ctx.owner, peer).await? {
@@ -482,38 +495,22 @@ async fn start(
         )
     })
     .unwrap_or_default();
+    let invite = |number: i64| {
+        serde_json::to_string(&Notice::EscalationInvite {
+            number,
+            initiator: me.clone(),
+            topic: topic.to_string(),
+        })
+        .map_err(|e| e.to_string())
+    };
     let n = ctx
         .store
-        .start_escalation(ctx.owner, peer, topic, to, ctx.now)
+        .start_escalation(ctx.owner, peer, topic, to, &invite, ctx.now)
         .await?;
-    let invite = Notice::EscalationInvite {
-        number: n,
-        initiator: me.clone(),
-        topic: topic.to_string(),
-    };
-    let them = Owner::new(ctx.owner.team.clone(), peer.clone());
-    let told = match tokio::time::timeout(
-        Duration::from_secs(2),
-        ctx.messenger.send(&them, &invite),
-    )
-    .await
-    {
-        Ok(Ok(_)) => format!(
-            "{} has one DM inviting them to fill in theirs.",
-            peer.mention()
-        ),
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "escalation invite not sent");
-            format!(
-                "I couldn't DM {} just now: tell them to type /peer escalation {n}.",
-                peer.mention()
-            )
-        }
-        Err(_) => format!(
-            "I couldn't DM {} just now: tell them to type /peer escalation {n}.",
-            peer.mention()
-        ),
-    };
+    let told = format!(
+        "{} gets one DM inviting them to fill in theirs.",
+        peer.mention()
+    );
     let doc = ctx
         .store
         .escalation(ctx.owner, n)

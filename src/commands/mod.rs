@@ -467,6 +467,32 @@ impl Ctx<'_> {
         }
     }
 
+    /// Fails politely unless Sideways can post in `channel` (it must be a member).
+    async fn require_postable(&self, channel: &ChannelId, usage: &'static str) -> Result<()> {
+        let ask = self.messenger.can_post(&self.owner.team, channel);
+        match tokio::time::timeout(std::time::Duration::from_secs(2), ask).await {
+            Ok(Ok(true)) => Ok(()),
+            Ok(Ok(false)) => Err(UsageError::new(
+                format!(
+                    "I'm not in {}, so I can't post there. Invite me with `/invite @Sideways`, then try again.",
+                    channel.mention()
+                ),
+                usage,
+            )
+            .into()),
+            Ok(Err(SendError::Rejected(code))) => Err(UsageError::new(
+                format!(
+                    "I can't see {} (Slack says `{code}`). Invite me there with `/invite @Sideways`, then try again.",
+                    channel.mention()
+                ),
+                usage,
+            )
+            .into()),
+            Ok(Err(e)) => Err(AppError::Unavailable(e.to_string())),
+            Err(_) => Err(AppError::Unavailable("Slack took too long".into())),
+        }
+    }
+
     /// Fails politely unless `who` is on the map.
     pub async fn require_peer_here(&self, who: &UserId) -> Result<Peer> {
         self.require_peer(who, checkin::USAGE).await

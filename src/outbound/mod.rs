@@ -695,14 +695,21 @@ pub fn review_text(
     let snoozes = if h.snoozes.is_empty() {
         "no snoozes".to_string()
     } else {
-        let reasons: Vec<String> = h
+        // The latest few reasons, each cut short: a long series must not outgrow a message.
+        let mut reasons: Vec<String> = h
             .snoozes
             .iter()
+            .rev()
+            .take(REVIEW_REASONS)
             .map(|s| match &s.reason {
-                Some(r) => format!("“{}”", escape_mrkdwn(r)),
+                Some(r) => format!("“{}”", escape_mrkdwn(&shorten(r, 80))),
                 None => "no reason given".into(),
             })
             .collect();
+        reasons.reverse();
+        if h.snoozes.len() > REVIEW_REASONS {
+            reasons.insert(0, "…".into());
+        }
         format!(
             "{} ({})",
             plural(
@@ -720,6 +727,18 @@ pub fn review_text(
         plural(h.held, "check-in", "check-ins"),
         plural(h.skipped, "cycle", "cycles"),
     )
+}
+
+/// Snooze reasons a review shows at most (the latest).
+const REVIEW_REASONS: usize = 5;
+
+/// `s` cut to `max` characters, with an ellipsis when cut.
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(max).collect::<String>())
+    }
 }
 
 /// The typed answers to a review (the buttons' equivalent).
@@ -989,6 +1008,12 @@ pub trait Messenger: Send + Sync + 'static {
 
     /// The user's time zone as Slack knows it (`users.info` `tz`), if any.
     async fn user_tz(&self, who: &Owner) -> Result<Option<Tz>, SendError>;
+
+    /// Whether Sideways can post in `channel` (Slack: `conversations.info`'s `is_member`, since
+    /// `chat:write` posts only where the bot is a member). Transports without channels say yes.
+    async fn can_post(&self, _team: &TeamId, _channel: &ChannelId) -> Result<bool, SendError> {
+        Ok(true)
+    }
 
     /// Who is in a channel (`conversations.members`), all pages.
     async fn channel_members(

@@ -20,6 +20,7 @@ pub mod plan;
 use crate::clock::Clock;
 use crate::domain::UserId;
 use crate::domain::{Owner, TeamId};
+use crate::metrics::{Metrics, Retry};
 use crate::outbound::{DeliveryTag, Messenger, Notice, SendError};
 use crate::store::{DeliveryClaim, HeadsupUpdate, Store, StoreError};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -65,6 +66,8 @@ pub struct Scheduler {
     pub clock: Clock,
     /// Workspaces already warned that Slack could not be asked whether a message went out.
     unchecked: Arc<Mutex<HashSet<TeamId>>>,
+    /// The process's counters (shared with the HTTP edge by the composition root).
+    pub metrics: Arc<Metrics>,
 }
 
 impl Scheduler {
@@ -74,6 +77,7 @@ impl Scheduler {
             messenger,
             clock,
             unchecked: Arc::default(),
+            metrics: Metrics::shared(),
         }
     }
 
@@ -305,6 +309,7 @@ async fn deliver(
     match outcome {
         Ok(sent) => {
             store.mark_sent(job.id, now, sent.as_ref()).await?;
+            state.metrics.sent();
             Ok(Some(line(now, &job.owner, &job.notice, "sent")))
         }
         Err(SendError::RateLimited(wait)) => {
@@ -314,6 +319,7 @@ async fn deliver(
                 p.insert(job.owner.team.clone(), until);
             }
             tracing::warn!(team = %job.owner.team, ?wait, "Slack rate limit; pausing this workspace");
+            state.metrics.retried(Retry::RateLimited);
             store
                 .mark_retry(job.id, "rate limited", until, false)
                 .await?;
@@ -326,6 +332,7 @@ async fn deliver(
         Err(SendError::Rejected(e)) => {
             tracing::error!(error = %e, user = %job.owner.user, "Slack refused the message; kept as failed");
             store.mark_failed(job.id, &e).await?;
+            state.metrics.failed();
             Ok(None)
         }
     }
@@ -387,6 +394,7 @@ async fn look_first(
             // workspace's other messages go on.
             let until = state.clock.now().max(now) + retry_after(wait);
             let e = "rate limited looking for an earlier attempt";
+            state.metrics.retried(Retry::RateLimited);
             store.mark_retry(job.id, e, until, true).await?;
             Ok(Look::Settled(None))
         }
@@ -422,6 +430,7 @@ async fn retry_later(
         prefs.next_working_instant(now + backoff(job.attempts))
     };
     tracing::warn!(error = %error, user = %job.owner.user, retry_at = %at, "send failed; will retry");
+    state.metrics.retried(Retry::Failed);
     store.mark_retry(job.id, error, at, unsure).await
 }
 

@@ -35,6 +35,8 @@ pub struct Services {
     /// Work done after a request was acknowledged (events, App Home refreshes, message
     /// redraws), so shutdown and tests can wait for it.
     background: TaskTracker,
+    /// The process's counters (shared with the scheduler by the composition root).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl Services {
@@ -52,6 +54,7 @@ impl Services {
             actors: actor::Actors::default(),
             homes: home::Homes::default(),
             background: TaskTracker::new(),
+            metrics: crate::metrics::Metrics::shared(),
         }
     }
 

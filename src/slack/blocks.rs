@@ -191,7 +191,7 @@ pub fn notice(n: &Notice, done: &BTreeMap<String, String>) -> Vec<Value> {
             }
             for i in reviews {
                 if let Some(h) = &i.review {
-                    blocks.push(section(&review_text(&i.peer, &i.cadence, h, *day)));
+                    blocks.extend(sections(&review_text(&i.peer, &i.cadence, h, *day)));
                     blocks.push(review_controls(&i.peer));
                 }
             }

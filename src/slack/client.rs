@@ -201,6 +201,18 @@ struct HistoryMessage {
     metadata: Option<serde_json::Value>,
 }
 
+/// The part of a `conversations.info` answer `can_post` needs.
+#[derive(serde::Deserialize)]
+struct Info {
+    channel: InfoChannel,
+}
+
+#[derive(serde::Deserialize)]
+struct InfoChannel {
+    #[serde(default)]
+    is_member: bool,
+}
+
 #[derive(serde::Deserialize)]
 struct NextCursor {
     next_cursor: Option<String>,
@@ -427,6 +439,18 @@ impl Messenger for SlackMessenger {
             .await
             .map_err(classify)?;
         Ok(resp.user.tz.as_deref().and_then(|t| t.parse::<Tz>().ok()))
+    }
+
+    async fn can_post(&self, team: &TeamId, channel: &ChannelId) -> Result<bool, SendError> {
+        let token = self.token(team).await?;
+        let session = self.client.open_session(&token);
+        let params = vec![("channel", Some(channel.as_str().to_string()))];
+        let info: Info = session
+            .http_session_api
+            .http_get("conversations.info", &params, None)
+            .await
+            .map_err(classify)?;
+        Ok(info.channel.is_member)
     }
 
     async fn channel_members(

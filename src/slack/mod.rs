@@ -29,8 +29,71 @@ pub fn router(state: Services, signing_secret: &str) -> Router {
             verifier,
             verify::require_signature,
         ))
-        .with_state(state);
+        .with_state(state.clone());
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(health))
+        .route("/metrics", get(metrics))
+        .with_state(state.clone())
         .merge(slack)
+        .layer(axum::middleware::from_fn_with_state(state, track))
+}
+
+/// Counts every request by kind and outcome, with its latency.
+async fn track(
+    axum::extract::State(s): axum::extract::State<Services>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let kind = crate::metrics::kind_of(req.uri().path());
+    let started = std::time::Instant::now();
+    let resp = next.run(req).await;
+    s.metrics.request(
+        kind,
+        resp.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    resp
+}
+
+/// `ok`, or 503 when the database cannot be reached: a load balancer then sends requests to a
+/// replica that can store them.
+async fn health(
+    axum::extract::State(s): axum::extract::State<Services>,
+) -> (axum::http::StatusCode, &'static str) {
+    match tokio::time::timeout(std::time::Duration::from_secs(2), s.store.ping()).await {
+        Ok(Ok(())) => (axum::http::StatusCode::OK, "ok"),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "health check: the database is unreachable");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "unhealthy: database unreachable",
+            )
+        }
+        Err(_) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "unhealthy: database timed out",
+        ),
+    }
+}
+
+/// Prometheus text format (see `metrics.rs`).
+async fn metrics(
+    axum::extract::State(s): axum::extract::State<Services>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (depth, oldest) = match s.store.outbox_stats(s.clock.now()).await {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!(error = %e, "metrics: outbox figures unavailable");
+            (0, 0.0)
+        }
+    };
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        s.metrics.render(depth, oldest),
+    )
+        .into_response()
 }

@@ -200,6 +200,17 @@ impl Store {
             .collect()
     }
 
+    /// How many recorded messages are not yet sent, and the age in seconds of the oldest.
+    pub async fn outbox_stats(&self, now: DateTime<Utc>) -> Result<(i64, f64)> {
+        let (n, oldest): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
+            "select count(*), min(created_at) from delivery where status in ('pending', 'sending')",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let age = oldest.map_or(0.0, |t| (now - t).num_milliseconds().max(0) as f64 / 1000.0);
+        Ok((n, age))
+    }
+
     /// When the earliest waiting message is due to be retried, if any is waiting.
     pub async fn next_retry_at(&self) -> Result<Option<DateTime<Utc>>> {
         let row: (Option<DateTime<Utc>>,) = sqlx::query_as(

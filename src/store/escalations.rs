@@ -54,12 +54,16 @@ pub struct Approved {
 
 impl Store {
     /// Starts a document about `topic` between `owner` and `peer`; its number in the workspace.
+    /// `invite(number)` is the peer's one invitation, recorded in the outbox in the same
+    /// transaction (due at once; the next pass sends it, and its button then works like any
+    /// sent message's).
     pub async fn start_escalation(
         &self,
         owner: &Owner,
         peer: &UserId,
         topic: &str,
         to: Option<&Destination>,
+        invite: &(dyn Fn(i64) -> std::result::Result<String, String> + Sync),
         now: DateTime<Utc>,
     ) -> Result<i64> {
         let mut tx = self.pool.begin_with("begin immediate").await?;
@@ -95,6 +99,18 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        let payload = invite(n).map_err(StoreError::Corrupt)?;
+        queue_now(
+            &mut tx,
+            self,
+            owner,
+            peer,
+            "escalation_invite",
+            n,
+            &payload,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(n)
     }
@@ -245,20 +261,18 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-            // Due at once; the scheduler's next pass sends it (with retries and the crash
-            // look-up every outbox message has). The key makes it one message, ever.
-            sqlx::query(
-                "insert into delivery (team_id, user_id, kind, dedupe_key, payload_enc, status, \
-                 attempts, next_attempt_at, created_at) values (?, ?, 'escalation', ?, ?, 'pending', 0, ?, ?) \
-                 on conflict (team_id, user_id, kind, dedupe_key) do nothing",
+            // Recorded under the initiator; the key makes it one message, ever.
+            let initiator = Owner::new(owner.team.clone(), doc.initiator.author.clone());
+            queue_now(
+                &mut tx,
+                self,
+                &initiator,
+                &doc.initiator.author,
+                "escalation",
+                number,
+                &payload,
+                now,
             )
-            .bind(owner.team.as_str())
-            .bind(doc.initiator.author.as_str())
-            .bind(number.to_string())
-            .bind(self.cipher.seal(&payload))
-            .bind(instant(now))
-            .bind(instant(now))
-            .execute(&mut *tx)
             .await?;
             doc.state = EscalationState::Sent;
         }
@@ -365,6 +379,37 @@ impl Store {
             },
         )))
     }
+}
+
+/// Records a message for `to` (under `owner`'s workspace), due at once: the scheduler's next
+/// pass sends it, with the retries and crash look-up every outbox message has. One per
+/// `(to, kind, number)`, ever.
+#[allow(clippy::too_many_arguments)]
+async fn queue_now(
+    tx: &mut Transaction<'_, Sqlite>,
+    store: &Store,
+    owner: &Owner,
+    to: &UserId,
+    kind: &str,
+    number: i64,
+    payload: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "insert into delivery (team_id, user_id, kind, dedupe_key, payload_enc, status, attempts, \
+         next_attempt_at, created_at) values (?, ?, ?, ?, ?, 'pending', 0, ?, ?) \
+         on conflict (team_id, user_id, kind, dedupe_key) do nothing",
+    )
+    .bind(owner.team.as_str())
+    .bind(to.as_str())
+    .bind(kind)
+    .bind(number.to_string())
+    .bind(store.cipher.seal(payload))
+    .bind(instant(now))
+    .bind(instant(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 fn dest_columns(to: Option<&Destination>) -> (Option<&'static str>, Option<String>) {

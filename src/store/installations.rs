@@ -56,6 +56,12 @@ impl Store {
     }
 
     /// The app was uninstalled or its token revoked: stop using the token.
+    /// Whether the database answers (`select 1`).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("select 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     pub async fn revoke_installation(&self, team: &TeamId, now: DateTime<Utc>) -> Result<()> {
         sqlx::query(
             "update installation set revoked_at = ? where team_id = ? and revoked_at is null",

@@ -156,6 +156,38 @@ impl Store {
         })
     }
 
+    /// Applies the migrations to the database at `url` (created if missing) without opening a
+    /// store: no encryption key needed. Returns every applied migration, oldest first.
+    pub async fn migrate(url: &str) -> Result<Vec<String>> {
+        if !url.to_ascii_lowercase().starts_with("sqlite:") {
+            return Err(StoreError::Unsupported(redact_url(url)));
+        }
+        let opts = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts)
+            .await?;
+        let migrator = sqlx::migrate!("./migrations");
+        migrator.run(&pool).await?;
+        let applied: Vec<(i64,)> =
+            sqlx::query_as("select version from _sqlx_migrations where success order by version")
+                .fetch_all(&pool)
+                .await?;
+        pool.close().await;
+        Ok(applied
+            .into_iter()
+            .map(|(v,)| {
+                migrator.iter().find(|m| m.version == v).map_or_else(
+                    || v.to_string(),
+                    |m| format!("{v:04}_{}", m.description.replace(' ', "_")),
+                )
+            })
+            .collect())
+    }
+
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }

@@ -10,18 +10,22 @@ use chrono::NaiveDate;
 use std::collections::HashMap;
 
 impl Store {
-    /// For each `(owner, their today)`, the peers whose series is due for review that day, with
-    /// the series' history. One query for the batch; the history only for series that are due.
+    /// For each `(owner, their today, the peers in today's nudge)`, those whose series is due
+    /// for review that day, with the series' history. One query for the batch; the history
+    /// only for the (rare) series that are due.
     pub async fn reviews_due(
         &self,
-        owners: &[(Owner, NaiveDate)],
+        owners: &[(Owner, NaiveDate, Vec<UserId>)],
     ) -> Result<HashMap<Owner, HashMap<UserId, SeriesHistory>>> {
         let mut out: HashMap<Owner, HashMap<UserId, SeriesHistory>> = HashMap::new();
         if owners.is_empty() {
             return Ok(out);
         }
-        let days: HashMap<&Owner, NaiveDate> = owners.iter().map(|(o, d)| (o, *d)).collect();
-        let list: Vec<Owner> = owners.iter().map(|(o, _)| o.clone()).collect();
+        let days: HashMap<&Owner, (NaiveDate, &[UserId])> = owners
+            .iter()
+            .map(|(o, d, peers)| (o, (*d, peers.as_slice())))
+            .collect();
+        let list: Vec<Owner> = owners.iter().map(|(o, _, _)| o.clone()).collect();
         let rows: Vec<(String, String, String, NaiveDate, Option<NaiveDate>)> =
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "select p.team_id, p.owner_id, p.peer_id, coalesce(p.series_from, p.added_on), \
@@ -33,7 +37,7 @@ impl Store {
             .await?;
         for (t, u, peer, since, asked) in rows {
             let o = owner(&t, &u)?;
-            let Some(today) = days.get(&o).copied() else {
+            let Some((today, nudged)) = days.get(&o).copied() else {
                 continue;
             };
             if !review_due(since, asked, today) {
@@ -41,6 +45,9 @@ impl Store {
             }
             let peer =
                 UserId::parse(&peer).ok_or_else(|| StoreError::Corrupt("peer.peer_id".into()))?;
+            if !nudged.contains(&peer) {
+                continue;
+            }
             if let Some(h) = self.series(&o, &peer, today).await? {
                 out.entry(o).or_default().insert(peer, h);
             }

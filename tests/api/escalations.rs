@@ -71,6 +71,12 @@ async fn an_escalation_goes_out_once_only_after_both_approved_the_same_version()
     assert!(r.contains("Started joint escalation #1"), "{r}");
     let view = app.slack.calls("views.open").last().expect("form").body["view"].clone();
     assert_eq!(view["callback_id"], "sw_escalation_form");
+    assert!(
+        sent_to(&app, ANA).is_empty(),
+        "recorded, sent by the next pass"
+    );
+    app.tick("2026-12-03T10:00:30Z").await;
+    app.tick("2026-12-03T10:01:00Z").await;
     let invite = sent_to(&app, ANA);
     assert_eq!(invite.len(), 1, "{invite:?}");
     assert!(
@@ -103,10 +109,17 @@ async fn an_escalation_goes_out_once_only_after_both_approved_the_same_version()
         .into_iter()
         .find(|d| d["channel"] == ANA)
         .unwrap();
+    let forms_before = app.slack.calls("views.open").len();
     let press = button_press(&app, ANA, &dm, "sw_escalation_edit", "escalation:1", "1");
     assert_eq!(app.interact(&press).await.status(), 200);
     app.settle().await;
     let opened = app.slack.calls("views.open");
+    assert_eq!(opened.len(), forms_before + 1, "the button opened her form");
+    assert!(
+        app.slack.calls("response_url").is_empty(),
+        "no 'stale' answer: {:?}",
+        app.slack.calls("response_url")
+    );
     let view = &opened.last().unwrap().body["view"];
     assert!(view.to_string().contains("the Q1 release freeze"), "{view}");
     assert!(
@@ -175,7 +188,12 @@ async fn an_escalation_goes_out_once_only_after_both_approved_the_same_version()
 
     // A channel Sideways can't post in is refused and changes nothing.
     let r = app.say(ME, "escalation 1 to <#C0SECRET|secret>").await;
-    assert!(r.contains("I can't see who is in"), "{r}");
+    assert!(r.contains("I can't see <#C0SECRET>"), "{r}");
+    app.slack.set_bot_absent("C0PUBLIC", &[ME]);
+    let r = app.say(ME, "escalation 1 to <#C0PUBLIC|public>").await;
+    assert!(r.contains("I'm not in <#C0PUBLIC>"), "{r}");
+    let r = app.say(ME, "escalation 1 to <@U0ANA|ana>").await;
+    assert!(r.contains("not to one of you"), "{r}");
     assert!(app.say(ME, "escalation 1").await.contains("version 4"));
 
     // Both approved version 4: recorded once, sent once by the next pass.
@@ -219,7 +237,7 @@ async fn a_withdrawn_escalation_is_never_sent_and_bad_starts_write_nothing() {
         ("escalate <@U0ANA|ana>", "About what?"),
         (
             "escalate <@U0ANA|ana> freeze to <#C0SECRET|secret>",
-            "I can't see who is in",
+            "I can't see <#C0SECRET>",
         ),
         (
             "escalate <@U0ANA|ana> freeze to <@U0ANA|ana>",

@@ -56,6 +56,8 @@ struct FakeState {
     socket_url: String,
     /// Bytes POSTed to each upload URL, by file id.
     uploads: HashMap<String, Vec<u8>>,
+    /// Channels that exist but the bot is not a member of (`conversations.info`).
+    bot_absent: std::collections::HashSet<String>,
 }
 
 /// A fake Slack Web API: answers `chat.postMessage` and `users.info` like Slack does, and
@@ -74,6 +76,7 @@ impl FakeSlack {
             .route("/api/chat.postMessage", post(post_message))
             .route("/api/users.info", get(users_info))
             .route("/api/conversations.members", get(conversations_members))
+            .route("/api/conversations.info", get(conversations_info))
             .route("/api/conversations.open", post(conversations_open))
             .route("/api/conversations.history", get(conversations_history))
             .route("/api/views.open", post(views_call))
@@ -101,6 +104,12 @@ impl FakeSlack {
             channel.into(),
             users.iter().map(|u| u.to_string()).collect(),
         );
+    }
+
+    /// A channel that exists (with these members) but that the bot has not joined.
+    pub fn set_bot_absent(&self, channel: &str, users: &[&str]) {
+        self.set_members(channel, users);
+        self.state.lock().unwrap().bot_absent.insert(channel.into());
     }
 
     /// Where `apps.connections.open` sends Socket Mode clients.
@@ -409,6 +418,25 @@ async fn conversations_history(
 }
 
 /// `conversations.members`, two members per page so the bot must follow `next_cursor`.
+/// `conversations.info`: known channels (see `set_members`), with whether the bot is in them.
+async fn conversations_info(
+    State(f): State<FakeSlack>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let channel = q.get("channel").cloned().unwrap_or_default();
+    let mut s = f.state.lock().unwrap();
+    s.calls.push(Call {
+        method: "conversations.info".into(),
+        auth: None,
+        body: json!({"channel": channel}),
+    });
+    if !s.members.contains_key(&channel) {
+        return axum::Json(json!({"ok": false, "error": "channel_not_found"})).into_response();
+    }
+    let member = !s.bot_absent.contains(&channel);
+    axum::Json(json!({"ok": true, "channel": {"id": channel, "is_member": member}})).into_response()
+}
+
 async fn conversations_members(
     State(f): State<FakeSlack>,
     headers: HeaderMap,

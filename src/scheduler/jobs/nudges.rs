@@ -74,10 +74,14 @@ async fn plan_batch(p: &Pass<'_>, owners: &[Owner]) -> Result<(), StoreError> {
     }
     let nudged: Vec<Owner> = nudges.iter().map(|(o, _)| o.clone()).collect();
     let mut signals = store.signals_for(&nudged).await?;
-    let days: Vec<(Owner, NaiveDate)> = nudges
+    let days: Vec<(Owner, NaiveDate, Vec<UserId>)> = nudges
         .iter()
         .filter_map(|(o, n)| match n.notice.as_ref() {
-            Notice::CheckinNudge { day, .. } => Some((o.clone(), *day)),
+            Notice::CheckinNudge { day, items, .. } if !items.is_empty() => Some((
+                o.clone(),
+                *day,
+                items.iter().map(|i| i.peer.clone()).collect(),
+            )),
             _ => None,
         })
         .collect();
