@@ -14,6 +14,7 @@ mod matching;
 mod meeting;
 mod peer;
 mod schedule;
+mod together;
 mod trade;
 mod when;
 
@@ -33,6 +34,10 @@ pub use peer::{
     Note, Offer, PastCheckin, Peer, REMIND_AGAIN_AFTER_DAYS, Warmth, nudge_at, remind_again_on,
 };
 pub use schedule::Schedule;
+pub use together::{
+    LookBack, TOGETHER_DEFAULT_WEEKS, TOGETHER_MAX_WEEKS, TOGETHER_PEER_KIND, Together,
+    TogetherStatus, together_end, together_ends_on, together_peer_key, together_peer_key_prefix,
+};
 pub use trade::{
     Direction, Good, LoanStatus, RECIPROCITY_DAYS, Trade, loan_first_look, loan_next_look,
     reciprocity,

@@ -19,6 +19,7 @@ mod memory;
 mod peers;
 mod privacy;
 mod profiles;
+mod together;
 mod trades;
 mod writer;
 
@@ -30,6 +31,7 @@ pub use meetings::NewMeeting;
 pub use memory::OfferClosed;
 pub use privacy::{Confirmed, Deleted, ForgetTarget, OWNED, Owned};
 pub use profiles::{Profile, TzSource};
+pub use together::{NewTogether, NextPeriod, Side, TogetherDue};
 pub use trades::NewTrade;
 
 use crate::crypto::Cipher;
