@@ -10,7 +10,7 @@ use chrono::TimeDelta;
 
 pub const USAGE: &str = "`/peer forget @user` · `/peer forget me`";
 pub const ABOUT: &str = "Delete for good everything you keep about a peer (map entry, reason, \
-check-ins and notes, credits, their place in your heads-ups, messages naming them), or with `me` \
+check-ins and notes, credits, work together, their place in your heads-ups, messages naming them), or with `me` \
 everything you own: your map, history, heads-ups, credits, published context, settings and \
 queued messages. I ask first; the confirmation works once, for you, for 10 minutes.";
 

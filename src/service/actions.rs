@@ -6,9 +6,12 @@
 use super::Services;
 use crate::commands::checkin::{CheckinForm, FieldProblem, log};
 use crate::commands::{
-    Command, Ctx, Reply, Snooze, SnoozeFor, Told, TradeCmd, close_offer, fmt_day, forget, prep,
+    Command, Ctx, Reply, Snooze, SnoozeFor, TogetherCmd, Told, TradeCmd, close_offer, fmt_day,
+    forget, prep,
 };
-use crate::domain::{CheckinEntry, DateSpec, LoanStatus, Owner, TeamId, UserId};
+use crate::domain::{
+    CheckinEntry, DateSpec, LoanStatus, LookBack, Owner, TeamId, TogetherStatus, UserId,
+};
 use crate::error::{AppError, Result};
 use crate::outbound::{Form, MessageRef, Notice, Surface};
 use crate::store::{Confirmed, ForgetTarget};
@@ -51,6 +54,8 @@ pub enum ButtonAction {
     Prep(UserId),
     /// Close an offer: done (`true`) or dropped.
     CloseOffer(i64, bool),
+    /// Open the look-back form of piece of work together `n`.
+    LookBack(i64),
 }
 
 /// Everything a user can do, from any edge.
@@ -368,6 +373,33 @@ impl Services {
                     _ => None,
                 };
             }
+            ButtonAction::LookBack(n) => {
+                let item = match ctx.store.together(ctx.owner, *n).await {
+                    Ok(Some(t)) if t.status == TogetherStatus::Open => t,
+                    Ok(_) => {
+                        return Some(format!(
+                            "You have no open piece of work together #{n} (it may be closed already). \
+                             Nothing was changed. `/peer together` lists yours."
+                        ));
+                    }
+                    Err(e) => return Some(AppError::from(e).reply()),
+                };
+                let Some(trigger) = trigger else {
+                    return Some(STALE.into());
+                };
+                let form = Form::LookBack {
+                    number: *n,
+                    peer: item.peer,
+                    topic: item.topic,
+                    weeks: item.weeks,
+                    from: message.clone(),
+                };
+                // The message is marked done when the form is submitted.
+                return match self.open_form(team, &trigger, form).await {
+                    Outcome::Reply(text) => Some(text),
+                    _ => None,
+                };
+            }
             // Handled before any message check, in `handle`.
             ButtonAction::ConfirmForget(_) => return Some(STALE.into()),
             ButtonAction::WeTalked(peer) => we_talked(&ctx, peer).await,
@@ -443,12 +475,12 @@ impl Services {
                     } else {
                         "Check-in logged"
                     };
-                    (Ok(entry), label)
+                    (Todo::Checkin(entry), label)
                 }
                 Err(problems) => return Outcome::FormErrors(problems),
             },
             Answers::Snooze { days, reason } => match days.filter(|d| [3, 7, 14].contains(d)) {
-                Some(days) => (Err((days, reason)), "Snoozed"),
+                Some(days) => (Todo::Snooze(days, reason), "Snoozed"),
                 None => {
                     return Outcome::FormErrors(vec![(
                         "length",
@@ -456,6 +488,46 @@ impl Services {
                     )]);
                 }
             },
+            Answers::LookBack {
+                number,
+                keep,
+                worked,
+                change,
+            } => match keep {
+                Some(keep) => {
+                    // A modal's title: at most 24 characters.
+                    let label = if keep { "Kept going" } else { "Closed" };
+                    let answers = LookBack {
+                        number,
+                        keep,
+                        worked,
+                        change,
+                    };
+                    (Todo::LookBack(answers), label)
+                }
+                None => {
+                    return Outcome::FormErrors(vec![(
+                        "keep",
+                        "Keep going for another stretch, or close it?".into(),
+                    )]);
+                }
+            },
+        };
+        // Where the message it was opened from is marked done, and how.
+        let (block, done) = match &todo {
+            Todo::LookBack(l) => (
+                crate::outbound::together_block(l.number),
+                format!(
+                    "Looked back on #{} with {}: {}",
+                    l.number,
+                    peer.mention(),
+                    if l.keep { "kept going" } else { "closed" }
+                ),
+            ),
+            _ => (
+                crate::outbound::due_block(peer),
+                format!("{label} for {}", peer.mention()),
+            ),
         };
         // Slack may deliver the same submission again: the first one counts. If it fails, the
         // sighting is withdrawn so the user can correct and submit again.
@@ -466,8 +538,8 @@ impl Services {
             Err(e) => return Outcome::FormErrors(vec![(first_block, AppError::from(e).reply())]),
         }
         let result = match todo {
-            Ok(entry) => log(&ctx, peer, &entry).await,
-            Err((days, reason)) => {
+            Todo::Checkin(entry) => log(&ctx, peer, &entry).await,
+            Todo::Snooze(days, reason) => {
                 Snooze {
                     peer: peer.clone(),
                     for_: SnoozeFor::Days(days),
@@ -476,6 +548,7 @@ impl Services {
                 .run(&ctx)
                 .await
             }
+            Todo::LookBack(answers) => TogetherCmd::LookBack(answers).run(&ctx).await,
         };
         if result.is_err()
             && let Err(e) = self.store.forget_sighting(team, &sighting).await
@@ -485,9 +558,7 @@ impl Services {
         match result {
             Ok(reply) => {
                 if let Some(at) = &from {
-                    let label = format!("{label} for {}", peer.mention());
-                    let block = crate::outbound::due_block(peer);
-                    self.mark_done(&actor.owner, at, &block, &label).await;
+                    self.mark_done(&actor.owner, at, &block, &done).await;
                 }
                 self.refresh_home(&actor.owner);
                 Outcome::FormSaved {
@@ -556,6 +627,13 @@ pub enum Answers {
         days: Option<u32>,
         reason: Option<String>,
     },
+    /// A look-back on piece of work together `number`; `keep` when one was picked.
+    LookBack {
+        number: i64,
+        keep: Option<bool>,
+        worked: Option<String>,
+        change: Option<String>,
+    },
 }
 
 impl Answers {
@@ -564,8 +642,16 @@ impl Answers {
         match self {
             Answers::Checkin(_) => "notes",
             Answers::Snooze { .. } => "length",
+            Answers::LookBack { .. } => "worked",
         }
     }
+}
+
+/// What a checked form asks to be done.
+enum Todo {
+    Checkin(CheckinEntry),
+    Snooze(u32, Option<String>),
+    LookBack(LookBack),
 }
 
 async fn told(ctx: &Ctx<'_>, number: i64, peer: &UserId, late: bool) -> Result<Reply> {

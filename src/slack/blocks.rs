@@ -9,7 +9,7 @@ use crate::domain::Offer;
 use crate::domain::UserId;
 use crate::outbound::{
     DueItem, Form, HeadsupItem, Home, MessageRef, Notice, due_line, escape_mrkdwn, headsup_line,
-    offer_block,
+    offer_block, together_block, together_line,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -33,9 +33,12 @@ pub mod action {
     pub const PREP: &str = "sw_prep";
     pub const OFFER_DONE: &str = "sw_offer_done";
     pub const OFFER_DROP: &str = "sw_offer_drop";
+    /// Opens the look-back form of a piece of work together (its number is the value).
+    pub const LOOK_BACK: &str = "sw_look_back";
     /// `callback_id`s of the forms.
     pub const CHECKIN_FORM: &str = "sw_checkin_form";
     pub const SNOOZE_FORM: &str = "sw_snooze_form";
+    pub const LOOKBACK_FORM: &str = "sw_lookback_form";
 }
 
 /// Slack refuses a section longer than this.
@@ -218,9 +221,19 @@ pub fn notice(n: &Notice, done: &BTreeMap<String, String>) -> Vec<Value> {
                 context("Only you see this; the peer is never told."),
             ]
         }
-        Notice::Digest { .. } | Notice::MeetingPrep { .. } | Notice::ContextStale { .. } => {
-            sections(&n.text())
-        }
+        Notice::TogetherEnded { number, .. } => vec![
+            section(&together_line(n)),
+            json!({"type": "actions", "block_id": together_block(*number), "elements": [
+                primary(button("Look back", action::LOOK_BACK, &number.to_string())),
+            ]}),
+            context(&format!(
+                "What worked, what to change, keep going? Or type `/peer together lookback {number} keep|stop <what worked> / <what to change>`. Only you see this."
+            )),
+        ],
+        Notice::Digest { .. }
+        | Notice::MeetingPrep { .. }
+        | Notice::ContextStale { .. }
+        | Notice::TogetherPeer { .. } => sections(&n.text()),
     };
     for b in blocks.iter_mut() {
         let id = b["block_id"].as_str().unwrap_or_default().to_string();
@@ -260,6 +273,9 @@ fn option(text: &str, value: &str) -> Value {
 pub struct FormMeta {
     pub peer: UserId,
     pub from: Option<MessageRef>,
+    /// The piece of work together a look-back form is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub together: Option<i64>,
 }
 
 /// A form as a modal view.
@@ -269,6 +285,7 @@ pub fn form(f: &Form) -> Value {
             let meta = FormMeta {
                 peer: peer.clone(),
                 from: from.clone(),
+                together: None,
             };
             json!({
                 "type": "modal",
@@ -297,6 +314,7 @@ pub fn form(f: &Form) -> Value {
             let meta = FormMeta {
                 peer: peer.clone(),
                 from: from.clone(),
+                together: None,
             };
             let week = option("1 week", "7");
             json!({
@@ -312,6 +330,43 @@ pub fn form(f: &Form) -> Value {
                         "initial_option": week,
                         "options": [option("3 days", "3"), week, option("2 weeks", "14")]}), false),
                     input("reason", "Why (optional, kept with the series' history)", text_input(false, 300), true),
+                ],
+            })
+        }
+        Form::LookBack {
+            number,
+            peer,
+            topic,
+            weeks,
+            from,
+        } => {
+            let meta = FormMeta {
+                peer: peer.clone(),
+                from: from.clone(),
+                together: Some(*number),
+            };
+            let span = if *weeks == 1 {
+                "1 week".to_string()
+            } else {
+                format!("{weeks} weeks")
+            };
+            json!({
+                "type": "modal",
+                "callback_id": action::LOOKBACK_FORM,
+                "private_metadata": serde_json::to_string(&meta).unwrap_or_default(),
+                "title": {"type": "plain_text", "text": "Look back"},
+                "submit": {"type": "plain_text", "text": "Save"},
+                "close": {"type": "plain_text", "text": "Cancel"},
+                "blocks": [
+                    section(&format!(
+                        "Looking back on “{}” with {}. Your answers are kept as private notes about them; only you will see this.",
+                        escape_mrkdwn(topic),
+                        peer.mention()
+                    )),
+                    input("worked", "What worked", text_input(true, 1000), true),
+                    input("change", "What to change", text_input(true, 1000), true),
+                    input("keep", "Keep going?", json!({"type": "radio_buttons", "action_id": "value",
+                        "options": [option(&format!("Yes, another {span}"), "keep"), option("No, close it", "stop")]}), false),
                 ],
             })
         }
@@ -436,10 +491,32 @@ mod tests {
                 peer: u("U0ANA"),
                 from: None,
             },
+            Form::LookBack {
+                number: 3,
+                peer: u("U0ANA"),
+                topic: "the <handover>".into(),
+                weeks: 2,
+                from: None,
+            },
         ] {
             let _: SlackView = serde_json::from_value(form(&f)).unwrap();
         }
         let _: SlackView = serde_json::from_value(home(&Home::default())).unwrap();
+        for n in [
+            Notice::TogetherEnded {
+                number: 3,
+                peer: u("U0ANA"),
+                topic: "the handover".into(),
+                weeks: 2,
+            },
+            Notice::TogetherPeer {
+                owner: u("U0ME"),
+                topic: "the handover".into(),
+            },
+        ] {
+            let _: Vec<SlackBlock> =
+                serde_json::from_value(json!(notice(&n, &BTreeMap::new()))).unwrap();
+        }
     }
 
     #[test]

@@ -82,6 +82,7 @@ fn button_action(action_id: &str, value: &str) -> Option<ButtonAction> {
                 .to_string(),
         ),
         action::PREP => ButtonAction::Prep(peer()?),
+        action::LOOK_BACK => ButtonAction::LookBack(value.parse().ok().filter(|n: &i64| *n > 0)?),
         action::OFFER_DONE | action::OFFER_DROP => ButtonAction::CloseOffer(
             value.parse().ok().filter(|n: &i64| *n > 0)?,
             action_id == action::OFFER_DONE,
@@ -210,6 +211,24 @@ pub fn interaction(v: &Value) -> Option<Parsed> {
                         .and_then(|d| d.parse().ok()),
                     reason: text_value(values, "reason"),
                 },
+                action::LOOKBACK_FORM => {
+                    let Some(number) = meta.together.filter(|n| *n > 0) else {
+                        return Some(stale());
+                    };
+                    Answers::LookBack {
+                        number,
+                        keep: values
+                            .pointer("/keep/value/selected_option/value")
+                            .and_then(Value::as_str)
+                            .and_then(|v| match v {
+                                "keep" => Some(true),
+                                "stop" => Some(false),
+                                _ => None,
+                            }),
+                        worked: text_value(values, "worked"),
+                        change: text_value(values, "change"),
+                    }
+                }
                 _ => return Some(stale()),
             };
             let action = Action::Submit {
