@@ -14,4 +14,5 @@ mod samples;
 mod scheduler;
 mod security;
 mod socket;
+mod together;
 mod trades;
