@@ -547,6 +547,32 @@ mod tests {
     }
 
     #[test]
+    fn the_look_back_dm_offers_its_button_once_and_the_peers_note_none() {
+        let mine = Notice::TogetherEnded {
+            number: 3,
+            peer: u("U0ANA"),
+            topic: "the handover".into(),
+            weeks: 2,
+        };
+        let s = json!(notice(&mine, &BTreeMap::new())).to_string();
+        assert_eq!(s.matches(action::LOOK_BACK).count(), 1, "{s}");
+        assert!(s.contains("/peer together lookback 3 keep"), "{s}");
+        let done: BTreeMap<String, String> =
+            [(together_block(3), "Looked back".to_string())].into();
+        let s = json!(notice(&mine, &done)).to_string();
+        assert!(
+            !s.contains(action::LOOK_BACK) && s.contains("Looked back"),
+            "{s}"
+        );
+        let hers = Notice::TogetherPeer {
+            owner: u("U0ME"),
+            topic: "the handover".into(),
+        };
+        let s = json!(notice(&hers, &BTreeMap::new())).to_string();
+        assert!(!s.contains("\"actions\"") && !s.contains("lookback"), "{s}");
+    }
+
+    #[test]
     fn a_message_never_carries_more_blocks_than_slack_accepts() {
         let Notice::CheckinNudge { day, items, .. } = nudge() else {
             unreachable!()

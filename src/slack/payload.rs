@@ -336,6 +336,66 @@ mod tests {
     }
 
     #[test]
+    fn look_back_button_and_form_parse_and_forged_ones_are_stale() {
+        let Action::Button { action, .. } =
+            action_of(interaction(&block_action(action::LOOK_BACK, "3")))
+        else {
+            panic!()
+        };
+        assert_eq!(action, ButtonAction::LookBack(3));
+        for v in ["0", "-1", "x", ""] {
+            assert!(
+                matches!(
+                    action_of(interaction(&block_action(action::LOOK_BACK, v))),
+                    Action::Stale { .. }
+                ),
+                "{v}"
+            );
+        }
+        let form = |meta: Value, keep: Value| {
+            json!({"type": "view_submission", "team": {"id": "T1"}, "user": {"id": "U1", "team_id": "T1"},
+            "view": {"id": "V1", "callback_id": action::LOOKBACK_FORM,
+                "private_metadata": meta.to_string(),
+                "state": {"values": {
+                    "worked": {"value": {"type": "plain_text_input", "value": " pairing "}},
+                    "change": {"value": {"type": "plain_text_input", "value": ""}},
+                    "keep": {"value": {"type": "radio_buttons", "selected_option": keep}},
+                }}}})
+        };
+        let Action::Submit { peer, answers, .. } = action_of(interaction(&form(
+            json!({"peer": "U2", "from": null, "together": 4}),
+            json!({"value": "stop"}),
+        ))) else {
+            panic!()
+        };
+        assert_eq!(peer, UserId::parse("U2").unwrap());
+        assert_eq!(
+            answers,
+            Answers::LookBack {
+                number: 4,
+                keep: Some(false),
+                worked: Some("pairing".into()),
+                change: None,
+            }
+        );
+        let Action::Submit { answers, .. } = action_of(interaction(&form(
+            json!({"peer": "U2", "from": null, "together": 4}),
+            json!({"value": "perhaps"}),
+        ))) else {
+            panic!()
+        };
+        assert!(matches!(answers, Answers::LookBack { keep: None, .. }));
+        // A look-back form without its piece of work is not ours.
+        assert!(matches!(
+            interaction(&form(
+                json!({"peer": "U2", "from": null}),
+                json!({"value": "keep"})
+            )),
+            Some(Parsed::Stale { .. })
+        ));
+    }
+
+    #[test]
     fn events_parse_into_typed_events() {
         let v = json!({"type": "event_callback", "team_id": "T1", "event_id": "Ev1",
             "event": {"type": "app_home_opened", "user": "U1", "tab": "messages"}});
