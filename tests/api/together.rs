@@ -294,7 +294,11 @@ async fn look_back_form_keeps_notes_and_keep_going_sets_another_end() {
         "{notes}"
     );
     let prep = app.say(ME, "prep <@U0ANA>").await;
-    assert!(prep.contains("pairing on Fridays"), "{prep}");
+    assert!(
+        prep.contains("pairing on Fridays")
+            && prep.contains("*Working on together*\n• #1 “the on-call handover”, ends Mon 7 Dec"),
+        "{prep}"
+    );
     let list = app.say(ME, "together").await;
     assert!(
         list.contains("ends Mon 7 Dec (1 week, stretch 2)"),
