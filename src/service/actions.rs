@@ -494,6 +494,21 @@ impl Services {
                 worked,
                 change,
             } => match keep {
+                _ if worked
+                    .iter()
+                    .chain(&change)
+                    .any(|t| t.chars().count() > 1000) =>
+                {
+                    let block = if worked.as_ref().is_some_and(|t| t.chars().count() > 1000) {
+                        "worked"
+                    } else {
+                        "change"
+                    };
+                    return Outcome::FormErrors(vec![(
+                        block,
+                        "Keep it under 1000 characters.".into(),
+                    )]);
+                }
                 Some(keep) => {
                     // A modal's title: at most 24 characters.
                     let label = if keep { "Kept going" } else { "Closed" };
