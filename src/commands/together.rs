@@ -247,7 +247,11 @@ impl TogetherCmd {
                         "Keeping going: together #{} with {m}, “{}”, runs another {}, until {}.{kept}",
                         item.number,
                         escape_mrkdwn(&item.topic),
-                        weeks_text(item.weeks),
+                        if item.weeks == 1 {
+                            "week".to_string()
+                        } else {
+                            weeks_text(item.weeks)
+                        },
                         fmt_day(n.ends_on, today),
                     ),
                     None => format!(
