@@ -815,6 +815,49 @@ mod tests {
         assert!(!c.line("advance 1d").await.unwrap().contains("@cto"));
     }
 
+    /// Working on something together: at its end each person's DM is printed (the owner's names
+    /// the typed look-back), and the typed look-back keeps notes and closes it.
+    #[tokio::test]
+    async fn together_and_its_look_back_work_in_the_console() {
+        let (_dir, store) = crate::store::test_store().await;
+        let mut c = Console::new(store, "you", None, utc("2026-11-23T10:00:00Z")).unwrap();
+        c.line("/peer add @ana weekly").await;
+        let r = c
+            .line("/peer together @ana the on-call handover for 1 week")
+            .await
+            .unwrap();
+        assert!(r.contains("Together #1 with @ana"), "{r}");
+        assert!(
+            c.line("/peer together")
+                .await
+                .unwrap()
+                .contains("#1 with @ana")
+        );
+        let out = c.line("advance 8d").await.unwrap();
+        assert!(
+            out.contains("── Mon 2026-11-30 09:00 UTC, DM to @you ──")
+                && out.contains("/peer together lookback 1 keep"),
+            "{out}"
+        );
+        assert!(
+            out.contains("DM to @ana ──\n@you has marked “the on-call handover”"),
+            "{out}"
+        );
+        let r = c
+            .line("/peer together lookback 1 stop pairing worked / start earlier")
+            .await
+            .unwrap();
+        assert!(r.contains("Closed together #1 with @ana"), "{r}");
+        let notes = c.line("/peer notes @ana").await.unwrap();
+        assert!(notes.contains("what worked: pairing worked"), "{notes}");
+        assert!(
+            c.line("/peer together")
+                .await
+                .unwrap()
+                .contains("Nothing open")
+        );
+    }
+
     /// Forget asks with a numbered choice; `1` confirms it once, and export writes a file.
     #[tokio::test]
     async fn forget_and_export_work_in_the_console() {

@@ -8,8 +8,9 @@ use serde_json::json;
 pub const USAGE: &str = "`/peer export`";
 pub const ABOUT: &str = "Everything Sideways keeps for you, decrypted, as a JSON file in a DM: \
 your settings, peers and reasons, check-ins with their notes, answers and offers, heads-ups and \
-who was told, credits you gave, your ledger and loans, your snoozes, the joint escalations you \
-started and your side of the others, your published context, the messages sent to you and pending \
+who was told, credits you gave, your ledger and loans, your snoozes, your work together, the joint \
+escalations you started and your side of the others, your published context, the messages sent to \
+you and pending \
 forget confirmations. Nothing of anyone else's.";
 
 pub async fn run(ctx: &Ctx<'_>) -> Result<Reply> {

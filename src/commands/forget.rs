@@ -10,10 +10,10 @@ use chrono::TimeDelta;
 
 pub const USAGE: &str = "`/peer forget @user` · `/peer forget me`";
 pub const ABOUT: &str = "Delete for good everything you keep about a peer (map entry, reason, \
-check-ins and notes, credits, snoozes, escalations you started with them, their place in your \
-heads-ups, messages naming them), or with `me` everything you own: your map, history, heads-ups, \
-credits, your escalations and your side of others', published context, settings and queued \
-messages. I ask first; the confirmation works once, for you, for 10 minutes.";
+check-ins and notes, credits, snoozes, work together, escalations you started with them, their \
+place in your heads-ups, messages naming them), or with `me` everything you own: your map, history, \
+heads-ups, credits, work together, your escalations and your side of others', published context, \
+settings and queued messages. I ask first; the confirmation works once, for you, for 10 minutes.";
 
 /// How long a confirmation stays valid.
 pub const VALID_FOR: TimeDelta = TimeDelta::minutes(10);

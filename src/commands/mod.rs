@@ -28,6 +28,7 @@ pub mod review;
 mod settings;
 mod snooze;
 pub mod stuck;
+mod together;
 mod told;
 mod trade;
 
@@ -58,6 +59,7 @@ pub use remove::Remove;
 pub use review::ReviewCmd;
 pub use settings::Settings;
 pub use snooze::{Snooze, SnoozeFor};
+pub use together::TogetherCmd;
 pub use told::Told;
 pub use trade::TradeCmd;
 
@@ -91,6 +93,7 @@ pub enum Command {
     Escalate(EscalateCmd),
     /// The stuck diagnostic about a peer (a form; see [`stuck`]).
     Stuck(UserId),
+    Together(TogetherCmd),
     Export,
     Forget(Forget),
 }
@@ -264,6 +267,13 @@ pub const COMMANDS: &[Spec] = &[
         parse: |a| ledger::parse(a).map(Command::Ledger),
     },
     Spec {
+        name: "together",
+        aliases: &[],
+        usage: together::USAGE,
+        about: together::ABOUT,
+        parse: |a| together::parse(a).map(Command::Together),
+    },
+    Spec {
         name: "stuck",
         aliases: &[],
         usage: stuck::USAGE,
@@ -375,6 +385,7 @@ impl Command {
                 | Command::Headsups
                 | Command::Ledger(_)
                 | Command::Offer(OfferCmd::List)
+                | Command::Together(TogetherCmd::List)
                 | Command::Export
                 | Command::Forget(_)
                 | Command::Prep(_)
@@ -413,6 +424,7 @@ impl Command {
             Command::Ledger(c) => c.run(ctx).await,
             Command::Stuck(p) => stuck::without_form(ctx, p).await,
             Command::Escalate(c) => c.run(ctx).await,
+            Command::Together(c) => c.run(ctx).await,
             Command::Export => export::run(ctx).await,
             Command::Forget(c) => c.run(ctx).await,
         }
@@ -582,7 +594,7 @@ mod tests {
         #[test]
         fn grammar_shaped_text_parses_or_is_refused(
             words in proptest::collection::vec(
-                "(checkin|note|notes|delete|prep|offered|done|drop|milestone|coffee|add|remove|snooze|until|on|told|late|headsup|before|cadence|every|\
+                "(checkin|note|notes|delete|prep|offered|done|drop|milestone|coffee|add|remove|snooze|until|on|told|late|headsup|before|cadence|every|together|lookback|keep|stop|for|\
                   weeks?|quarterly|meeting|context|set|clear|settings|help|map|credit|last|next|\
                   friday|nov|20|2026-11-20|2026/02/30|ago|days?|[0-9]{1,6}|<@U[A-Z0-9]{1,8}(\\|[a-zé.]{0,6})?>|\
                   <#C[A-Z0-9]{1,5}>|é|&lt;|10:00|3pm|in|\\PC{0,6})",

@@ -9,8 +9,8 @@ use crate::error::{Result, UsageError};
 
 pub const USAGE: &str = "`/peer prep @user`";
 pub const ABOUT: &str = "Before you talk: why they are on your map, warmth and last contact, your \
-notes about them, the last two check-ins with their answers, open offers you made them, their \
-published context and any heads-up you still owe them. Only you see it; a check-in nudge's **Prep** \
+notes about them, the last two check-ins with their answers, open offers you made them, what you \
+are working on together, their published context and any heads-up you still owe them. Only you see it; a check-in nudge's **Prep** \
 button shows the same.";
 
 pub(super) fn parse(args: &mut Args) -> Result<UserId, UsageError> {

@@ -39,4 +39,6 @@ pub struct PrepData {
     pub heard_first: Option<(i64, i64)>,
     /// Open capacity loans with this peer, lent or borrowed.
     pub loans: Vec<Trade>,
+    /// Open pieces of work together with this peer.
+    pub together: Vec<super::Together>,
 }

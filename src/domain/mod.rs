@@ -17,6 +17,7 @@ mod peer;
 mod review;
 mod schedule;
 mod stuck;
+mod together;
 mod trade;
 mod when;
 
@@ -41,6 +42,10 @@ pub use review::{
 };
 pub use schedule::Schedule;
 pub use stuck::{NextMove, STUCK_LOOKBACK_DAYS, StuckFacts, next_move};
+pub use together::{
+    LookBack, TOGETHER_DEFAULT_WEEKS, TOGETHER_MAX_WEEKS, TOGETHER_PEER_KIND, Together,
+    TogetherStatus, together_end, together_ends_on, together_peer_key, together_peer_key_prefix,
+};
 pub use trade::{
     Direction, Good, LoanStatus, RECIPROCITY_DAYS, Trade, loan_first_look, loan_next_look,
     reciprocity,

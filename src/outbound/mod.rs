@@ -68,6 +68,15 @@ pub enum Notice {
         back_by: String,
         overdue: bool,
     },
+    /// To the owner, once per period, when a piece of work together ends: look back.
+    TogetherEnded {
+        number: i64,
+        peer: UserId,
+        topic: String,
+        weeks: u32,
+    },
+    /// To the peer, once per period: the owner and the topic, nothing else of the owner's.
+    TogetherPeer { owner: UserId, topic: String },
     /// The one DM a peer gets when someone starts a joint escalation with them: the topic and
     /// who started it, nothing else.
     EscalationInvite {
@@ -232,6 +241,8 @@ impl Notice {
             Notice::EscalationInvite { .. } => "escalation_invite",
             Notice::Escalation { .. } => "escalation",
             Notice::PeerLeft { .. } => "peer_left",
+            Notice::TogetherEnded { .. } => "together_ended",
+            Notice::TogetherPeer { .. } => crate::domain::TOGETHER_PEER_KIND,
         }
     }
 
@@ -320,6 +331,12 @@ impl Notice {
             }
             Notice::Escalation { number, to, .. } => {
                 format!("joint escalation #{number} to {}", to.mention())
+            }
+            Notice::TogetherEnded { number, peer, .. } => {
+                format!("together #{number} with {} has ended", peer.mention())
+            }
+            Notice::TogetherPeer { owner, .. } => {
+                format!("note that work together with {} has ended", owner.mention())
             }
         }
     }
@@ -521,8 +538,49 @@ impl Notice {
                  /peer trade writeoff {n}. Only you see this.",
                 loan_line(self),
             ),
+            Notice::TogetherEnded { number: n, .. } => format!(
+                "{} Look back: what worked, what to change, keep going? Type \
+                 `/peer together lookback {n} keep <what worked> / <what to change>` to go on for \
+                 another stretch of the same length, or `/peer together lookback {n} stop …` to \
+                 close it. Your answers are kept as private notes about them. Only you see this.",
+                together_line(self)
+            ),
+            Notice::TogetherPeer { owner, topic } => format!(
+                "{} has marked “{}” as something you two have been working on together, and \
+                 that stretch has come to its end: a good moment to look back on it together.",
+                owner.mention(),
+                escape_mrkdwn(topic)
+            ),
         }
     }
+}
+
+/// `Together #3 with <@A>, “the migration”, has come to its end after 2 weeks.`
+pub fn together_line(n: &Notice) -> String {
+    let Notice::TogetherEnded {
+        number,
+        peer,
+        topic,
+        weeks,
+    } = n
+    else {
+        return String::new();
+    };
+    let span = if *weeks == 1 {
+        "a week".to_string()
+    } else {
+        format!("{weeks} weeks")
+    };
+    format!(
+        "Together #{number} with {}, “{}”, has come to its end after {span}.",
+        peer.mention(),
+        escape_mrkdwn(topic)
+    )
+}
+
+/// The block id of a piece of work's Look back control.
+pub fn together_block(number: i64) -> String {
+    format!("together.{number}")
 }
 
 /// `Loan #3: you lent <@A>'s team capacity “two engineers”, due back today.`
@@ -868,6 +926,15 @@ pub enum Form {
         peer: UserId,
         from: Option<MessageRef>,
     },
+    /// Look back on piece of work together `number` with `peer`: what worked, what to change,
+    /// keep going for another `weeks` weeks or close it.
+    LookBack {
+        number: i64,
+        peer: UserId,
+        topic: String,
+        weeks: u32,
+        from: Option<MessageRef>,
+    },
     /// The stuck diagnostic about `peer`: [`STUCK_QUESTIONS`].
     Stuck { peer: UserId },
     /// One author's side of joint escalation `number` (with `peer`, the other author), filled
@@ -901,7 +968,8 @@ impl Form {
             Form::Checkin { peer, .. }
             | Form::Snooze { peer, .. }
             | Form::Stuck { peer }
-            | Form::EscalationSide { peer, .. } => peer,
+            | Form::EscalationSide { peer, .. }
+            | Form::LookBack { peer, .. } => peer,
         }
     }
 
@@ -911,7 +979,7 @@ impl Form {
         match self {
             Form::Stuck { .. } => Some(STUCK_QUESTIONS),
             Form::EscalationSide { .. } => Some(ESCALATION_QUESTIONS),
-            Form::Checkin { .. } | Form::Snooze { .. } => None,
+            Form::Checkin { .. } | Form::Snooze { .. } | Form::LookBack { .. } => None,
         }
     }
 }

@@ -19,7 +19,7 @@ pub mod plan;
 
 use crate::clock::Clock;
 use crate::domain::UserId;
-use crate::domain::{Owner, TeamId};
+use crate::domain::{DeliveryPrefs, Owner, TeamId};
 use crate::metrics::{Metrics, Retry};
 use crate::outbound::{DeliveryTag, Messenger, Notice, SendError};
 use crate::store::{DeliveryClaim, HeadsupUpdate, Store, StoreError};
@@ -98,7 +98,8 @@ impl Scheduler {
             || !s.meetings_due(at, 1).await?.is_empty()
             || !s.contexts_to_refresh(at, 1).await?.is_empty()
             || !s.loans_due(at, 1).await?.is_empty()
-            || !s.departures_to_tell(at, 1).await?.is_empty())
+            || !s.departures_to_tell(at, 1).await?.is_empty()
+            || !s.togethers_due(at, 1).await?.is_empty())
     }
 }
 
@@ -193,6 +194,7 @@ async fn plan_pass(p: Pass<'_>) -> Result<(), StoreError> {
     jobs::meetings::run(&p).await?;
     jobs::contexts::run(&p).await?;
     jobs::loans::run(&p).await?;
+    jobs::together::run(&p).await?;
     jobs::departures::run(&p).await?;
     jobs::nudges::run(&p, daily_owners).await
 }
@@ -406,6 +408,36 @@ async fn look_first(
     }
 }
 
+/// When `who` may be messaged, for someone who may not use Sideways: their own settings when
+/// they have a profile with a known zone; else their Slack time zone (`users.info`) with their
+/// hours or the default ones; UTC when Slack knows no zone for them. `None` when Slack could not
+/// be asked just now (try again later). Never creates settings for them.
+async fn recipient_prefs(
+    state: &Scheduler,
+    who: &Owner,
+    now: DateTime<Utc>,
+) -> Result<Option<DeliveryPrefs>, StoreError> {
+    let profile = state.store.profile(who).await?;
+    let mut prefs = profile.as_ref().map(|p| p.prefs()).unwrap_or_default();
+    if profile.as_ref().is_some_and(|p| p.tz.is_some()) {
+        return Ok(Some(prefs));
+    }
+    let ask = state.messenger.user_tz(who);
+    match tokio::time::timeout(SEND_TIMEOUT, ask).await {
+        Ok(Ok(tz)) => {
+            prefs.tz = tz.unwrap_or(chrono_tz::Tz::UTC);
+            Ok(Some(prefs))
+        }
+        // Slack will never say (the user is gone): default hours in UTC; the send decides.
+        Ok(Err(SendError::Rejected(_))) => Ok(Some(prefs)),
+        Ok(Err(e)) => {
+            tracing::warn!(user = %who.user, error = %e, at = %now, "time zone unavailable; will retry");
+            Ok(None)
+        }
+        Err(_) => Ok(None),
+    }
+}
+
 /// How long to wait after a 429 (at least a second).
 fn retry_after(wait: Duration) -> TimeDelta {
     TimeDelta::from_std(wait)
@@ -425,6 +457,12 @@ async fn retry_later(
     let store = &state.store;
     let at = if job.notice.is_meeting_bound() {
         now + backoff(job.attempts)
+    } else if job.notice.kind() == crate::domain::TOGETHER_PEER_KIND {
+        // The peer may not use Sideways: their hours without creating settings for them.
+        recipient_prefs(state, &job.owner, now)
+            .await?
+            .unwrap_or_default()
+            .next_working_instant(now + backoff(job.attempts))
     } else {
         let prefs = store.ensure_profile(&job.owner, now).await?.prefs();
         prefs.next_working_instant(now + backoff(job.attempts))

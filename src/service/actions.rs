@@ -9,10 +9,12 @@ use crate::commands::escalate::{self, SideAnswers};
 use crate::commands::review::{self, ReviewAnswer};
 use crate::commands::stuck::{self, StuckAnswers};
 use crate::commands::{
-    Command, Ctx, EscalateCmd, Reply, Snooze, SnoozeFor, Told, TradeCmd, close_offer, fmt_day,
-    forget, prep,
+    Command, Ctx, EscalateCmd, Reply, Snooze, SnoozeFor, TogetherCmd, Told, TradeCmd, close_offer,
+    fmt_day, forget, prep,
 };
-use crate::domain::{CheckinEntry, DateSpec, LoanStatus, Owner, TeamId, UserId};
+use crate::domain::{
+    CheckinEntry, DateSpec, LoanStatus, LookBack, Owner, TeamId, TogetherStatus, UserId,
+};
 use crate::error::{AppError, Result};
 use crate::outbound::{Form, MessageRef, Notice, Surface};
 use crate::store::{Confirmed, ForgetTarget};
@@ -74,6 +76,8 @@ pub enum ButtonAction {
     Review(UserId, ReviewAnswer),
     /// Open the form for my side of joint escalation `n`.
     EditEscalation(i64),
+    /// Open the look-back form of piece of work together `n`.
+    LookBack(i64),
 }
 
 /// Everything a user can do, from any edge.
@@ -438,6 +442,33 @@ impl Services {
                     _ => None,
                 };
             }
+            ButtonAction::LookBack(n) => {
+                let item = match ctx.store.together(ctx.owner, *n).await {
+                    Ok(Some(t)) if t.status == TogetherStatus::Open => t,
+                    Ok(_) => {
+                        return Some(format!(
+                            "You have no open piece of work together #{n} (it may be closed already). \
+                             Nothing was changed. `/peer together` lists yours."
+                        ));
+                    }
+                    Err(e) => return Some(AppError::from(e).reply()),
+                };
+                let Some(trigger) = trigger else {
+                    return Some(STALE.into());
+                };
+                let form = Form::LookBack {
+                    number: *n,
+                    peer: item.peer,
+                    topic: item.topic,
+                    weeks: item.weeks,
+                    from: message.clone(),
+                };
+                // The message is marked done when the form is submitted.
+                return match self.open_form(team, &trigger, form).await {
+                    Outcome::Reply(text) => Some(text),
+                    _ => None,
+                };
+            }
             // Handled before any message check, in `handle`.
             ButtonAction::ConfirmForget(_) => return Some(STALE.into()),
             ButtonAction::WeTalked(peer) => we_talked(&ctx, peer).await,
@@ -529,6 +560,61 @@ impl Services {
             },
             Answers::Stuck(a) => (Work::Stuck(a), "Kept with your notes"),
             Answers::EscalationSide(n, a) => (Work::Escalation(n, a), "Your side is saved"),
+            Answers::LookBack {
+                number,
+                keep,
+                worked,
+                change,
+            } => match keep {
+                _ if worked
+                    .iter()
+                    .chain(&change)
+                    .any(|t| t.chars().count() > 1000) =>
+                {
+                    let block = if worked.as_ref().is_some_and(|t| t.chars().count() > 1000) {
+                        "worked"
+                    } else {
+                        "change"
+                    };
+                    return Outcome::FormErrors(vec![(
+                        block,
+                        "Keep it under 1000 characters.".into(),
+                    )]);
+                }
+                Some(keep) => {
+                    // A modal's title: at most 24 characters.
+                    let label = if keep { "Kept going" } else { "Closed" };
+                    let answers = LookBack {
+                        number,
+                        keep,
+                        worked,
+                        change,
+                    };
+                    (Work::LookBack(answers), label)
+                }
+                None => {
+                    return Outcome::FormErrors(vec![(
+                        "keep",
+                        "Keep going for another stretch, or close it?".into(),
+                    )]);
+                }
+            },
+        };
+        // Where the message it was opened from is marked done, and how.
+        let (block, done) = match &todo {
+            Work::LookBack(l) => (
+                crate::outbound::together_block(l.number),
+                format!(
+                    "Looked back on #{} with {}: {}",
+                    l.number,
+                    peer.mention(),
+                    if l.keep { "kept going" } else { "closed" }
+                ),
+            ),
+            _ => (
+                crate::outbound::due_block(peer),
+                format!("{label} for {}", peer.mention()),
+            ),
         };
         // Slack may deliver the same submission again: the first one counts. If it fails, the
         // sighting is withdrawn so the user can correct and submit again.
@@ -565,6 +651,7 @@ impl Services {
                 }
                 Err(e) => Err(e),
             },
+            Work::LookBack(answers) => TogetherCmd::LookBack(answers).run(&ctx).await,
         };
         if result.is_err()
             && let Err(e) = self.store.forget_sighting(team, &sighting).await
@@ -574,9 +661,7 @@ impl Services {
         match result {
             Ok(reply) => {
                 if let Some(at) = &from {
-                    let label = format!("{label} for {}", peer.mention());
-                    let block = crate::outbound::due_block(peer);
-                    self.mark_done(&actor.owner, at, &block, &label).await;
+                    self.mark_done(&actor.owner, at, &block, &done).await;
                 }
                 self.refresh_home(&actor.owner);
                 Outcome::FormSaved {
@@ -648,14 +733,13 @@ pub enum Answers {
     Stuck(StuckAnswers),
     /// My side of joint escalation `n`.
     EscalationSide(i64, SideAnswers),
-}
-
-/// What a submitted form asks for, once its answers are read.
-enum Work {
-    Checkin(CheckinEntry),
-    Snooze(u32, Option<String>),
-    Stuck(StuckAnswers),
-    Escalation(i64, SideAnswers),
+    /// A look-back on piece of work together `number`; `keep` when one was picked.
+    LookBack {
+        number: i64,
+        keep: Option<bool>,
+        worked: Option<String>,
+        change: Option<String>,
+    },
 }
 
 impl Answers {
@@ -666,6 +750,7 @@ impl Answers {
             Answers::Snooze { .. } => "length",
             Answers::Stuck(_) => "know",
             Answers::EscalationSide(..) => "goal",
+            Answers::LookBack { .. } => "worked",
         }
     }
 
@@ -689,9 +774,18 @@ impl Answers {
                     ask: field("ask").or_else(|| ask.clone()),
                 },
             )),
-            Form::Checkin { .. } | Form::Snooze { .. } => None,
+            Form::Checkin { .. } | Form::Snooze { .. } | Form::LookBack { .. } => None,
         }
     }
+}
+
+/// What a checked form asks to be done.
+enum Work {
+    Checkin(CheckinEntry),
+    Snooze(u32, Option<String>),
+    Stuck(StuckAnswers),
+    Escalation(i64, SideAnswers),
+    LookBack(LookBack),
 }
 
 async fn told(ctx: &Ctx<'_>, number: i64, peer: &UserId, late: bool) -> Result<Reply> {

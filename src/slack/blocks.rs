@@ -9,7 +9,7 @@ use crate::domain::Offer;
 use crate::domain::UserId;
 use crate::outbound::{
     DueItem, Form, HeadsupItem, Home, MessageRef, Notice, due_line, escape_mrkdwn, headsup_line,
-    offer_block, review_text,
+    offer_block, review_text, together_block, together_line,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -33,6 +33,8 @@ pub mod action {
     pub const PREP: &str = "sw_prep";
     pub const OFFER_DONE: &str = "sw_offer_done";
     pub const OFFER_DROP: &str = "sw_offer_drop";
+    /// Opens the look-back form of a piece of work together (its number is the value).
+    pub const LOOK_BACK: &str = "sw_look_back";
     /// `callback_id`s of the forms.
     pub const CHECKIN_FORM: &str = "sw_checkin_form";
     pub const SNOOZE_FORM: &str = "sw_snooze_form";
@@ -43,6 +45,7 @@ pub mod action {
     pub const REVIEW_STOP: &str = "sw_review_stop";
     /// A static select; the peer is in the block id (`review:U…`).
     pub const REVIEW_CADENCE: &str = "sw_review_cadence";
+    pub const LOOKBACK_FORM: &str = "sw_lookback_form";
 }
 
 /// Slack refuses a section longer than this.
@@ -265,10 +268,20 @@ pub fn notice(n: &Notice, done: &BTreeMap<String, String>) -> Vec<Value> {
                 primary(button("Fill in my side", action::ESCALATION_EDIT, &number.to_string())),
             ]}),
         ],
+        Notice::TogetherEnded { number, .. } => vec![
+            section(&together_line(n)),
+            json!({"type": "actions", "block_id": together_block(*number), "elements": [
+                primary(button("Look back", action::LOOK_BACK, &number.to_string())),
+            ]}),
+            context(&format!(
+                "What worked, what to change, keep going? Or type `/peer together lookback {number} keep|stop <what worked> / <what to change>`. Only you see this."
+            )),
+        ],
         Notice::Digest { .. }
         | Notice::MeetingPrep { .. }
         | Notice::ContextStale { .. }
-        | Notice::Escalation { .. } => sections(&n.text()),
+        | Notice::Escalation { .. }
+        | Notice::TogetherPeer { .. } => sections(&n.text()),
     };
     for b in blocks.iter_mut() {
         let id = b["block_id"].as_str().unwrap_or_default().to_string();
@@ -311,6 +324,9 @@ pub struct FormMeta {
     /// The joint escalation a side form belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number: Option<i64>,
+    /// The piece of work together a look-back form is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub together: Option<i64>,
 }
 
 /// A form as a modal view.
@@ -321,6 +337,7 @@ pub fn form(f: &Form) -> Value {
                 peer: peer.clone(),
                 from: from.clone(),
                 number: None,
+                together: None,
             };
             json!({
                 "type": "modal",
@@ -350,6 +367,7 @@ pub fn form(f: &Form) -> Value {
                 peer: peer.clone(),
                 from: from.clone(),
                 number: None,
+                together: None,
             };
             let week = option("1 week", "7");
             json!({
@@ -380,6 +398,7 @@ pub fn form(f: &Form) -> Value {
                 peer: peer.clone(),
                 from: None,
                 number: None,
+                together: None,
             };
             let mut blocks = vec![section(&format!(
                 "Stuck with {}? Three questions, for you alone: the answers are kept with your notes about them.",
@@ -398,6 +417,44 @@ pub fn form(f: &Form) -> Value {
                 "blocks": blocks,
             })
         }
+        Form::LookBack {
+            number,
+            peer,
+            topic,
+            weeks,
+            from,
+        } => {
+            let meta = FormMeta {
+                peer: peer.clone(),
+                from: from.clone(),
+                together: Some(*number),
+                number: None,
+            };
+            let span = if *weeks == 1 {
+                "1 week".to_string()
+            } else {
+                format!("{weeks} weeks")
+            };
+            json!({
+                "type": "modal",
+                "callback_id": action::LOOKBACK_FORM,
+                "private_metadata": serde_json::to_string(&meta).unwrap_or_default(),
+                "title": {"type": "plain_text", "text": "Look back"},
+                "submit": {"type": "plain_text", "text": "Save"},
+                "close": {"type": "plain_text", "text": "Cancel"},
+                "blocks": [
+                    section(&format!(
+                        "Looking back on “{}” with {}. Your answers are kept as private notes about them; only you will see this.",
+                        escape_mrkdwn(topic),
+                        peer.mention()
+                    )),
+                    input("worked", "What worked", text_input(true, 1000), true),
+                    input("change", "What to change", text_input(true, 1000), true),
+                    input("keep", "Keep going?", json!({"type": "radio_buttons", "action_id": "value",
+                        "options": [option(&format!("Yes, another {span}"), "keep"), option("No, close it", "stop")]}), false),
+                ],
+            })
+        }
     }
 }
 
@@ -413,6 +470,7 @@ fn escalation_form(
         peer: peer.clone(),
         from: None,
         number: Some(number),
+        together: None,
     };
     let mut blocks = vec![section(&format!(
         "Your side of “{}”, with {}. They can read it; it goes nowhere until you have both approved the same version, and any edit withdraws earlier approvals.",
@@ -578,10 +636,32 @@ mod tests {
                 current: Default::default(),
                 ask: Some("decide".into()),
             },
+            Form::LookBack {
+                number: 3,
+                peer: u("U0ANA"),
+                topic: "the <handover>".into(),
+                weeks: 2,
+                from: None,
+            },
         ] {
             let _: SlackView = serde_json::from_value(form(&f)).unwrap();
         }
         let _: SlackView = serde_json::from_value(home(&Home::default())).unwrap();
+        for n in [
+            Notice::TogetherEnded {
+                number: 3,
+                peer: u("U0ANA"),
+                topic: "the handover".into(),
+                weeks: 2,
+            },
+            Notice::TogetherPeer {
+                owner: u("U0ME"),
+                topic: "the handover".into(),
+            },
+        ] {
+            let _: Vec<SlackBlock> =
+                serde_json::from_value(json!(notice(&n, &BTreeMap::new()))).unwrap();
+        }
     }
 
     #[test]
@@ -609,6 +689,32 @@ mod tests {
             "{s}"
         );
         assert!(s.contains(":white_check_mark: We talked"), "{s}");
+    }
+
+    #[test]
+    fn the_look_back_dm_offers_its_button_once_and_the_peers_note_none() {
+        let mine = Notice::TogetherEnded {
+            number: 3,
+            peer: u("U0ANA"),
+            topic: "the handover".into(),
+            weeks: 2,
+        };
+        let s = json!(notice(&mine, &BTreeMap::new())).to_string();
+        assert_eq!(s.matches(action::LOOK_BACK).count(), 1, "{s}");
+        assert!(s.contains("/peer together lookback 3 keep"), "{s}");
+        let done: BTreeMap<String, String> =
+            [(together_block(3), "Looked back".to_string())].into();
+        let s = json!(notice(&mine, &done)).to_string();
+        assert!(
+            !s.contains(action::LOOK_BACK) && s.contains("Looked back"),
+            "{s}"
+        );
+        let hers = Notice::TogetherPeer {
+            owner: u("U0ME"),
+            topic: "the handover".into(),
+        };
+        let s = json!(notice(&hers, &BTreeMap::new())).to_string();
+        assert!(!s.contains("\"actions\"") && !s.contains("lookback"), "{s}");
     }
 
     #[test]

@@ -90,6 +90,7 @@ fn button_action(action_id: &str, value: &str) -> Option<ButtonAction> {
         }
         action::REVIEW_KEEP => ButtonAction::Review(peer()?, ReviewAnswer::Keep),
         action::REVIEW_STOP => ButtonAction::Review(peer()?, ReviewAnswer::Stop),
+        action::LOOK_BACK => ButtonAction::LookBack(value.parse().ok().filter(|n: &i64| *n > 0)?),
         action::OFFER_DONE | action::OFFER_DROP => ButtonAction::CloseOffer(
             value.parse().ok().filter(|n: &i64| *n > 0)?,
             action_id == action::OFFER_DONE,
@@ -239,6 +240,24 @@ pub fn interaction(v: &Value) -> Option<Parsed> {
                 action::STUCK_FORM => {
                     Answers::Stuck(StuckAnswers::from_fields(|block| text_value(values, block)))
                 }
+                action::LOOKBACK_FORM => {
+                    let Some(number) = meta.together.filter(|n| *n > 0) else {
+                        return Some(stale());
+                    };
+                    Answers::LookBack {
+                        number,
+                        keep: values
+                            .pointer("/keep/value/selected_option/value")
+                            .and_then(Value::as_str)
+                            .and_then(|v| match v {
+                                "keep" => Some(true),
+                                "stop" => Some(false),
+                                _ => None,
+                            }),
+                        worked: text_value(values, "worked"),
+                        change: text_value(values, "change"),
+                    }
+                }
                 _ => return Some(stale()),
             };
             let action = Action::Submit {
@@ -343,6 +362,66 @@ mod tests {
             Some(Parsed::Ack)
         );
         assert_eq!(interaction(&json!({"no": "type"})), None);
+    }
+
+    #[test]
+    fn look_back_button_and_form_parse_and_forged_ones_are_stale() {
+        let Action::Button { action, .. } =
+            action_of(interaction(&block_action(action::LOOK_BACK, "3")))
+        else {
+            panic!()
+        };
+        assert_eq!(action, ButtonAction::LookBack(3));
+        for v in ["0", "-1", "x", ""] {
+            assert!(
+                matches!(
+                    action_of(interaction(&block_action(action::LOOK_BACK, v))),
+                    Action::Stale { .. }
+                ),
+                "{v}"
+            );
+        }
+        let form = |meta: Value, keep: Value| {
+            json!({"type": "view_submission", "team": {"id": "T1"}, "user": {"id": "U1", "team_id": "T1"},
+            "view": {"id": "V1", "callback_id": action::LOOKBACK_FORM,
+                "private_metadata": meta.to_string(),
+                "state": {"values": {
+                    "worked": {"value": {"type": "plain_text_input", "value": " pairing "}},
+                    "change": {"value": {"type": "plain_text_input", "value": ""}},
+                    "keep": {"value": {"type": "radio_buttons", "selected_option": keep}},
+                }}}})
+        };
+        let Action::Submit { peer, answers, .. } = action_of(interaction(&form(
+            json!({"peer": "U2", "from": null, "together": 4}),
+            json!({"value": "stop"}),
+        ))) else {
+            panic!()
+        };
+        assert_eq!(peer, UserId::parse("U2").unwrap());
+        assert_eq!(
+            answers,
+            Answers::LookBack {
+                number: 4,
+                keep: Some(false),
+                worked: Some("pairing".into()),
+                change: None,
+            }
+        );
+        let Action::Submit { answers, .. } = action_of(interaction(&form(
+            json!({"peer": "U2", "from": null, "together": 4}),
+            json!({"value": "perhaps"}),
+        ))) else {
+            panic!()
+        };
+        assert!(matches!(answers, Answers::LookBack { keep: None, .. }));
+        // A look-back form without its piece of work is not ours.
+        assert!(matches!(
+            interaction(&form(
+                json!({"peer": "U2", "from": null}),
+                json!({"value": "keep"})
+            )),
+            Some(Parsed::Stale { .. })
+        ));
     }
 
     #[test]

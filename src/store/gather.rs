@@ -79,6 +79,12 @@ impl Store {
                 .into_iter()
                 .filter(|t| &t.peer == peer)
                 .collect(),
+            together: self
+                .open_togethers(owner)
+                .await?
+                .into_iter()
+                .filter(|t| &t.peer == peer)
+                .collect(),
             peer: p,
         }))
     }

@@ -21,6 +21,7 @@ mod peers;
 mod privacy;
 mod profiles;
 mod review;
+mod together;
 mod trades;
 mod writer;
 
@@ -33,6 +34,7 @@ pub use meetings::NewMeeting;
 pub use memory::OfferClosed;
 pub use privacy::{Confirmed, Deleted, ForgetTarget, OWNED, Owned};
 pub use profiles::{Profile, TzSource};
+pub use together::{NewTogether, NextPeriod, Side, TogetherDue};
 pub use trades::NewTrade;
 
 use crate::crypto::Cipher;

@@ -122,6 +122,12 @@ pub const OWNED: &[Owned] = &[
         label: "snoozes",
     },
     Owned {
+        table: "together",
+        owner: "owner_id",
+        peer: Some("peer_id"),
+        label: "pieces of work together",
+    },
+    Owned {
         table: "delivery",
         owner: "user_id",
         peer: None,
@@ -398,7 +404,31 @@ async fn forget_owner(tx: &mut Tx<'_>, who: &Owner) -> Result<Deleted> {
             deleted.push((t.label, n));
         }
     }
+    let notes = forget_together_notes(tx, who, None).await?;
+    if notes > 0 {
+        deleted.push(("notes sent to peers about your work together", notes));
+    }
     Ok(deleted)
+}
+
+/// The end-of-work notes sent (or queued) to peers about the owner's pieces of work together
+/// (with one peer, or all): they are in the peer's outbox, keyed by the owner, and go with the
+/// piece of work, so none is sent later.
+async fn forget_together_notes(tx: &mut Tx<'_>, who: &Owner, peer: Option<&UserId>) -> Result<u64> {
+    let prefix = crate::domain::together_peer_key_prefix(&who.user);
+    Ok(sqlx::query(
+        "delete from delivery where team_id = ? and kind = ? and (? is null or user_id = ?) \
+         and substr(dedupe_key, 1, length(?)) = ?",
+    )
+    .bind(who.team.as_str())
+    .bind(crate::domain::TOGETHER_PEER_KIND)
+    .bind(peer.map(UserId::as_str))
+    .bind(peer.map(UserId::as_str))
+    .bind(&prefix)
+    .bind(&prefix)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
 }
 
 async fn forget_peer(
@@ -471,6 +501,7 @@ async fn forget_peer(
             messages += 1;
         }
     }
+    messages += forget_together_notes(tx, who, Some(peer)).await?;
     if messages > 0 {
         deleted.push(("messages", messages));
     }

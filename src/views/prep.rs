@@ -102,6 +102,17 @@ pub fn prep_text(d: &PrepData, now: DateTime<Utc>) -> String {
             ));
         }
     }
+    if !d.together.is_empty() {
+        out.push_str("*Working on together*\n");
+        for t in &d.together {
+            out.push_str(&format!(
+                "• #{} “{}”, ends {}\n",
+                t.number,
+                escape_mrkdwn(&t.topic),
+                fmt_day(t.ends_on, today)
+            ));
+        }
+    }
     if let Some(c) = &d.context {
         out.push_str(&format!(
             "*Their published context*\n• {}\n",

@@ -18,4 +18,5 @@ mod scheduler;
 mod security;
 mod socket;
 mod stuck;
+mod together;
 mod trades;

@@ -9,3 +9,4 @@ pub(super) mod loans;
 pub(super) mod meetings;
 pub(super) mod nudges;
 pub(super) mod retries;
+pub(super) mod together;
