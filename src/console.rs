@@ -132,7 +132,22 @@ pub struct ConsoleMessenger {
     names: Names,
     clock: Clock,
     tz: Option<Tz>,
-    out: Arc<Mutex<Vec<String>>>,
+    out: Arc<Mutex<Vec<Printed>>>,
+}
+
+/// A DM as printed, with whom it went to and its buttons as commands.
+struct Printed {
+    text: String,
+    to: UserId,
+    choices: Vec<crate::outbound::Choice>,
+}
+
+/// What typing a number does: a reply's confirmation, or a DM's button as its command (run as
+/// the user the DM went to).
+#[derive(Clone)]
+enum Pending {
+    Confirm(String),
+    Run(UserId, String),
 }
 
 #[async_trait]
@@ -149,8 +164,13 @@ impl Messenger for ConsoleMessenger {
             self.names.render(&dest),
             self.names.render(&notice.text())
         );
+        let to = notice.addressee().unwrap_or(&to.user).clone();
         if let Ok(mut o) = self.out.lock() {
-            o.push(text);
+            o.push(Printed {
+                text,
+                to,
+                choices: notice.choices(),
+            });
         }
         Ok(None)
     }
@@ -216,20 +236,23 @@ pub struct Console {
     services: Services,
     scheduler: Scheduler,
     names: Names,
-    dms: Arc<Mutex<Vec<String>>>,
+    dms: Arc<Mutex<Vec<Printed>>>,
     team: TeamId,
     user: UserId,
     /// The zone times are shown in (the `--tz` zone, UTC otherwise).
     tz: Tz,
     pub clock: DateTime<Utc>,
-    /// The last confirmation offered (a button in Slack): typing `1` presses it.
-    confirm: Option<String>,
+    /// The numbered choices last offered (a reply's confirmation, the buttons of the DMs just
+    /// printed): typing a number presses one.
+    choices: Vec<Pending>,
     /// A form being asked in turn: the next lines typed are its answers.
     asking: Option<Asking>,
 }
 
 /// A form's questions asked one line at a time (a modal in Slack).
 struct Asking {
+    /// Who is answering (a DM's button may act as its recipient).
+    user: UserId,
     form: crate::outbound::Form,
     answers: Vec<Option<String>>,
 }
@@ -240,7 +263,8 @@ const HELP: &str = "Type /peer commands as the current user (`/peer help` lists 
                   falls due: the DMs it sends are printed with their times\n\
   tick            run the scheduler at the current time\n\
   now             show the simulated time\n\
-  1               press the button a reply offers (e.g. to confirm /peer forget)\n\
+  1, 2, …          press a numbered button: a reply's confirmation (/peer forget), or one of the\n\
+                  buttons of the DMs just printed (run as the user the DM went to)\n\
   quit            leave";
 
 /// When a pass leaves something due (a message waiting to be retried, say), how long `advance`
@@ -282,7 +306,7 @@ impl Console {
             user,
             tz: tz.unwrap_or(Tz::UTC),
             clock,
-            confirm: None,
+            choices: Vec::new(),
             asking: None,
         })
     }
@@ -304,17 +328,34 @@ impl Console {
             "quit" | "exit" => return None,
             "help" => HELP.to_string(),
             "now" => self.describe_clock(),
-            "1" => match self.confirm.clone() {
-                Some(token) => {
-                    self.services.clock.freeze(self.clock);
-                    let text = self
-                        .services
-                        .confirm_forget(&self.team, &self.user, &token)
-                        .await;
-                    self.names.render(&text)
+            n if n.parse::<usize>().is_ok() => {
+                let picked = n
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| i.checked_sub(1))
+                    .and_then(|i| self.choices.get(i).cloned());
+                match picked {
+                    Some(Pending::Confirm(token)) => {
+                        self.services.clock.freeze(self.clock);
+                        let text = self
+                            .services
+                            .confirm_forget(&self.team, &self.user, &token)
+                            .await;
+                        self.names.render(&text)
+                    }
+                    Some(Pending::Run(user, command)) => {
+                        let who = if user == self.user {
+                            String::new()
+                        } else {
+                            self.names.render(&format!("(as {}) ", user.mention()))
+                        };
+                        let shown = self.names.render(&format!("/peer {command}"));
+                        let out = self.command(user, command).await;
+                        format!("{who}{shown}\n{out}")
+                    }
+                    None => "There is nothing to choose with that number.".into(),
                 }
-                None => "There is nothing to choose.".into(),
-            },
+            }
             "as" => match words.next().and_then(|n| self.names.user_id(n)) {
                 Some(u) => {
                     self.user = u;
@@ -333,55 +374,61 @@ impl Console {
                 let now = self.clock;
                 match self.pass(now).await {
                     Ok(dms) if dms.is_empty() => "(no messages due)".into(),
-                    Ok(dms) => dms.join("\n\n"),
+                    Ok(dms) => self.number(dms).join("\n\n"),
                     Err(e) => format!("scheduler error: {e}"),
                 }
             }
             first if first.starts_with("/peer") => {
                 let text = line.strip_prefix("/peer").unwrap_or("");
                 let escaped = self.names.escape_mentions(text.trim());
-                self.services.clock.freeze(self.clock);
-                let req = Request {
-                    team: self.team.clone(),
-                    user: self.user.clone(),
-                    action: Action::Command {
-                        text: escaped,
-                        trigger: None,
-                    },
-                };
-                let reply = match self.services.handle(req).await {
-                    crate::service::Outcome::Reply(text) => text,
-                    crate::service::Outcome::Confirm { text, token, label } => {
-                        self.confirm = Some(token);
-                        format!("{text}\n  1. {label} (type 1)")
-                    }
-                    crate::service::Outcome::Ask { form, text } => match form.questions() {
-                        Some(_) => {
-                            self.asking = Some(Asking {
-                                form,
-                                answers: Vec::new(),
-                            });
-                            format!(
-                                "{text}\nAnswer in turn (an empty line skips one, `cancel` stops).\n{}",
-                                self.next_question()
-                            )
-                        }
-                        None => text,
-                    },
-                    _ => String::new(),
-                };
-                // A command may message someone at once (an escalation's invitation).
-                let sent = self.drain_dms();
-                let reply = self.names.render(&reply);
-                if sent.is_empty() {
-                    reply
-                } else {
-                    format!("{reply}\n\n{}", sent.join("\n\n"))
-                }
+                self.command(self.user.clone(), escaped).await
             }
             _ => "Type `/peer …`, or `help` for the console's own commands.".to_string(),
         };
         Some(out)
+    }
+
+    /// Runs `/peer <text>` (mentions already escaped) as `user`; what to print.
+    async fn command(&mut self, user: UserId, text: String) -> String {
+        self.services.clock.freeze(self.clock);
+        let req = Request {
+            team: self.team.clone(),
+            user: user.clone(),
+            action: Action::Command {
+                text,
+                trigger: None,
+            },
+        };
+        let reply = match self.services.handle(req).await {
+            crate::service::Outcome::Reply(text) => text,
+            crate::service::Outcome::Confirm { text, token, label } => {
+                self.choices = vec![Pending::Confirm(token)];
+                format!("{text}\n  1. {label} (type 1)")
+            }
+            crate::service::Outcome::Ask { form, text } => match form.questions() {
+                Some(_) => {
+                    self.asking = Some(Asking {
+                        user,
+                        form,
+                        answers: Vec::new(),
+                    });
+                    format!(
+                        "{text}\nAnswer in turn (an empty line skips one, `cancel` stops).\n{}",
+                        self.next_question()
+                    )
+                }
+                None => text,
+            },
+            _ => String::new(),
+        };
+        // A command may message someone at once.
+        let sent = self.drain_dms();
+        let reply = self.names.render(&reply);
+        if sent.is_empty() {
+            reply
+        } else {
+            format!("{reply}\n\n{}", sent.join("\n\n"))
+        }
     }
 
     /// The question the next line answers: `(1/3) What …?`.
@@ -428,7 +475,7 @@ impl Console {
         self.services.clock.freeze(self.clock);
         let req = Request {
             team: self.team.clone(),
-            user: self.user.clone(),
+            user: a.user.clone(),
             action: Action::Submit {
                 view_id: format!("console:{}", crate::crypto::Cipher::random_token()),
                 peer: a.form.peer().clone(),
@@ -487,6 +534,7 @@ impl Console {
         if dms.is_empty() {
             out.push("(no messages due)".into());
         } else {
+            let dms = self.number(dms);
             out.push(dms.join("\n\n"));
         }
         out.join("\n")
@@ -520,18 +568,46 @@ impl Console {
     }
 
     /// One scheduler pass at `at` with the clock frozen there; the DMs it sent.
-    async fn pass(&mut self, at: DateTime<Utc>) -> Result<Vec<String>, crate::store::StoreError> {
+    async fn pass(&mut self, at: DateTime<Utc>) -> Result<Vec<Printed>, crate::store::StoreError> {
         self.scheduler.clock.freeze(at);
         self.scheduler.tick(at, false).await?;
-        Ok(self.drain_dms())
+        Ok(self.take_printed())
     }
 
-    /// The DMs printed since the last look.
-    fn drain_dms(&self) -> Vec<String> {
+    /// The DMs printed since the last look, each with its buttons as numbered choices (which
+    /// replace any offered before).
+    fn drain_dms(&mut self) -> Vec<String> {
+        let printed = self.take_printed();
+        self.number(printed)
+    }
+
+    fn take_printed(&self) -> Vec<Printed> {
         self.dms
             .lock()
             .map(|mut d| d.drain(..).collect())
             .unwrap_or_default()
+    }
+
+    /// `printed` as text, their buttons numbered in one run (they replace earlier choices).
+    fn number(&mut self, printed: Vec<Printed>) -> Vec<String> {
+        if printed.iter().any(|p| !p.choices.is_empty()) {
+            self.choices.clear();
+        }
+        let mut out = Vec::with_capacity(printed.len());
+        for p in printed {
+            let mut text = p.text;
+            for c in p.choices {
+                self.choices
+                    .push(Pending::Run(p.to.clone(), c.command.clone()));
+                text.push_str(&format!(
+                    "\n  {}. {}",
+                    self.choices.len(),
+                    self.names.render(&c.label)
+                ));
+            }
+            out.push(text);
+        }
+        out
     }
 
     /// Reads lines from `input` until EOF or `quit`, printing replies.
@@ -855,6 +931,46 @@ mod tests {
                 .await
                 .unwrap()
                 .contains("Nothing open")
+        );
+    }
+
+    /// A DM's buttons are numbered choices: typing the number runs the same command as the
+    /// user the DM went to.
+    #[tokio::test]
+    async fn a_dms_buttons_are_numbered_choices() {
+        let (_dir, store) = crate::store::test_store().await;
+        let mut c = Console::new(store, "you", None, utc("2026-11-23T10:00:00Z")).unwrap();
+        c.line("/peer add @ana weekly").await;
+        let nudge = c.line("advance 8d").await.unwrap();
+        assert!(
+            nudge.contains("  1. We talked with @ana today")
+                && nudge.contains("  2. Snooze @ana 3 days"),
+            "{nudge}"
+        );
+        let done = c.line("1").await.unwrap();
+        assert!(
+            done.starts_with("/peer checkin @ana\n") && done.contains("@ana"),
+            "{done}"
+        );
+        assert!(c.line("9").await.unwrap().contains("nothing to choose"));
+        // The invitation went to @ana: its choice acts as her, and the form is asked of her.
+        c.line("/peer escalate @ana the freeze to @cto").await;
+        c.line("cancel").await;
+        let invite = c.line("advance 1m").await.unwrap();
+        assert!(invite.contains("2. Fill in my side of #1"), "{invite}");
+        let asked = c.line("2").await.unwrap();
+        assert!(
+            asked.starts_with("(as @ana) /peer escalation 1 edit") && asked.contains("(1/4)"),
+            "{asked}"
+        );
+        c.line("stability").await;
+        c.line("").await;
+        c.line("").await;
+        c.line("").await;
+        let doc = c.line("/peer escalation 1").await.unwrap();
+        assert!(
+            doc.contains("@ana's side*\n• Trying to achieve: stability"),
+            "{doc}"
         );
     }
 

@@ -583,6 +583,133 @@ pub fn together_block(number: i64) -> String {
     format!("together.{number}")
 }
 
+/// A message's controls as `/peer` commands: what transports without buttons (the console)
+/// offer as numbered choices. `command` is the text after `/peer`, as Slack would send it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub label: String,
+    pub command: String,
+}
+
+fn choice(label: impl Into<String>, command: impl Into<String>) -> Choice {
+    Choice {
+        label: label.into(),
+        command: command.into(),
+    }
+}
+
+impl Notice {
+    /// The buttons of this message, each as the command that does the same.
+    pub fn choices(&self) -> Vec<Choice> {
+        let told = |n: i64, p: &UserId| {
+            choice(
+                format!("Told {} (#{n})", p.mention()),
+                format!("told {} {n}", p.mention()),
+            )
+        };
+        match self {
+            Notice::CheckinNudge {
+                items, headsups, ..
+            } => {
+                let mut out = Vec::new();
+                for i in items {
+                    let m = i.peer.mention();
+                    if i.review.is_some() {
+                        out.push(choice(
+                            format!("Keep the series with {m}"),
+                            format!("review {m} keep"),
+                        ));
+                        out.push(choice(
+                            format!("Change {m} to monthly"),
+                            format!("review {m} cadence monthly"),
+                        ));
+                        out.push(choice(
+                            format!("Stop the series with {m}"),
+                            format!("review {m} stop"),
+                        ));
+                        continue;
+                    }
+                    out.push(choice(
+                        format!("We talked with {m} today"),
+                        format!("checkin {m}"),
+                    ));
+                    out.push(choice(
+                        format!("Snooze {m} 3 days"),
+                        format!("snooze {m} 3 days"),
+                    ));
+                    out.push(choice(format!("Prep for {m}"), format!("prep {m}")));
+                    for o in &i.signals.offers {
+                        out.push(choice(
+                            format!("Offer #{} done", o.id),
+                            format!("offered {m} done {}", o.id),
+                        ));
+                        out.push(choice(
+                            format!("Drop offer #{}", o.id),
+                            format!("offered {m} drop {}", o.id),
+                        ));
+                    }
+                }
+                for h in headsups {
+                    out.extend(h.untold.iter().map(|p| told(h.number, p)));
+                }
+                out
+            }
+            Notice::HeadsupReminder { item, .. } => {
+                item.untold.iter().map(|p| told(item.number, p)).collect()
+            }
+            Notice::HeadsupAfter { item, .. } => item
+                .untold
+                .iter()
+                .flat_map(|p| {
+                    let (m, n) = (p.mention(), item.number);
+                    [
+                        choice(
+                            format!("{m} heard it from me first"),
+                            format!("told {m} {n}"),
+                        ),
+                        choice(
+                            format!("{m} heard it in the room"),
+                            format!("told {m} {n} late"),
+                        ),
+                    ]
+                })
+                .collect(),
+            Notice::LoanDue { number: n, .. } => vec![
+                choice(
+                    format!("Loan #{n} came back"),
+                    format!("trade returned {n}"),
+                ),
+                choice(
+                    format!("Write loan #{n} off"),
+                    format!("trade writeoff {n}"),
+                ),
+            ],
+            Notice::ContextStale { .. } => {
+                vec![choice("Take my context down", "context clear")]
+            }
+            Notice::EscalationInvite { number: n, .. } => vec![
+                choice(format!("Read escalation #{n}"), format!("escalation {n}")),
+                choice(
+                    format!("Fill in my side of #{n}"),
+                    format!("escalation {n} edit"),
+                ),
+            ],
+            Notice::TogetherEnded { number: n, .. } => vec![
+                choice(
+                    format!("Keep going with #{n}"),
+                    format!("together lookback {n} keep"),
+                ),
+                choice(format!("Close #{n}"), format!("together lookback {n} stop")),
+            ],
+            Notice::Digest { .. }
+            | Notice::MeetingPrep { .. }
+            | Notice::PeerLeft { .. }
+            | Notice::Escalation { .. }
+            | Notice::TogetherPeer { .. } => Vec::new(),
+        }
+    }
+}
+
 /// `Loan #3: you lent <@A>'s team capacity “two engineers”, due back today.`
 pub fn loan_line(n: &Notice) -> String {
     let Notice::LoanDue {
