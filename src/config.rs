@@ -85,6 +85,49 @@ pub struct Config {
         global = true
     )]
     pub encryption_key: Option<Secret>,
+
+    /// OAuth client id (Basic Information → App Credentials). With SLACK_CLIENT_SECRET it turns
+    /// on `GET /slack/install` for many workspaces; SLACK_BOT_TOKEN is then not required.
+    #[arg(long, env = "SLACK_CLIENT_ID", global = true)]
+    pub client_id: Option<String>,
+
+    /// OAuth client secret (Basic Information → App Credentials).
+    #[arg(
+        long,
+        env = "SLACK_CLIENT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub client_secret: Option<Secret>,
+
+    /// The public URL of `/slack/oauth_redirect`, when it must be named (one of the app's
+    /// Redirect URLs).
+    #[arg(long, env = "SLACK_REDIRECT_URL", global = true)]
+    pub redirect_url: Option<String>,
+
+    /// Enterprise Grid organisations (E… ids, comma-separated) whose workspaces may install;
+    /// installs from any other organisation are refused. Workspaces outside a Grid always may.
+    #[arg(long, env = "SLACK_ALLOWED_ENTERPRISES", global = true)]
+    pub allowed_enterprises: Option<String>,
+
+    /// Days a workspace's data is kept after it uninstalls the app (or revokes its token),
+    /// in case it comes back; then all of it is deleted.
+    #[arg(
+        long,
+        env = "SIDEWAYS_UNINSTALL_GRACE_DAYS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub uninstall_grace_days: u32,
+}
+
+/// What the OAuth install flow needs (`SLACK_CLIENT_ID` and `SLACK_CLIENT_SECRET` set).
+#[derive(Debug, Clone)]
+pub struct OAuthSettings {
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub redirect_url: Option<String>,
+    pub allowed_enterprises: Vec<String>,
 }
 
 /// A setting that is missing or malformed; its message is the one line printed at start.
@@ -130,6 +173,32 @@ impl Config {
         crate::crypto::Cipher::from_key_text(&key).map_err(|e| ConfigError::Invalid {
             var: "SIDEWAYS_ENCRYPTION_KEY",
             reason: e.to_string(),
+        })
+    }
+
+    /// The OAuth settings, when both the client id and secret are set.
+    pub fn oauth(&self) -> Option<OAuthSettings> {
+        let id = self
+            .client_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())?;
+        let secret = self
+            .client_secret
+            .as_ref()
+            .filter(|s| !s.expose().trim().is_empty())?;
+        Some(OAuthSettings {
+            client_id: id.to_string(),
+            client_secret: secret.clone(),
+            redirect_url: self.redirect_url.clone().filter(|u| !u.trim().is_empty()),
+            allowed_enterprises: self
+                .allowed_enterprises
+                .as_deref()
+                .unwrap_or("")
+                .split(',')
+                .map(|e| e.trim().to_string())
+                .filter(|e| !e.is_empty())
+                .collect(),
         })
     }
 

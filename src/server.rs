@@ -42,6 +42,9 @@ impl App {
         needs_token: bool,
     ) -> anyhow::Result<App> {
         let cipher = config.cipher(mode)?;
+        let oauth = config.oauth();
+        // Installed through OAuth, each workspace brings its own token.
+        let needs_token = needs_token && oauth.is_none();
         let token = if needs_token {
             let t = Config::require(
                 &config.bot_token,
@@ -59,9 +62,15 @@ impl App {
         if let Some(t) = &token {
             store.refresh_env_tokens(t).await?;
         }
-        let messenger =
+        let mut messenger =
             crate::slack::SlackMessenger::new(config.custom_api_url().as_deref(), store.clone())?;
-        Ok(App::new(store, Arc::new(messenger), token))
+        if let Some(o) = &oauth {
+            messenger = messenger.with_oauth(&o.client_id, o.client_secret.expose());
+        }
+        let mut app = App::new(store, Arc::new(messenger), token);
+        app.scheduler.uninstall_grace =
+            chrono::TimeDelta::days(i64::from(config.uninstall_grace_days));
+        Ok(app)
     }
 
     /// Serves Slack over Socket Mode with the scheduler running, until `shutdown`.
@@ -119,7 +128,7 @@ impl Server {
                 reason: format!("cannot listen on {}: {e}", config.listen),
             })?;
         let addr = listener.local_addr()?;
-        let router = crate::slack::router(app.services.clone(), secret.expose());
+        let router = crate::slack::router(app.services.clone(), secret.expose(), config.oauth());
         Ok(Server {
             addr,
             app,

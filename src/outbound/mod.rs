@@ -993,6 +993,34 @@ pub fn told_block(number: i64, peer: &UserId) -> String {
     format!("told.{number}.{peer}")
 }
 
+/// What is traded for a workspace's tokens.
+pub enum Grant {
+    /// The code Slack's install page handed back, with the redirect URL it was sent to.
+    Code {
+        code: String,
+        redirect_url: Option<String>,
+    },
+    /// A refresh token (token rotation).
+    Refresh { refresh_token: String },
+}
+
+/// A workspace's tokens, as Slack granted them. Not `Debug`: it holds tokens.
+pub struct Granted {
+    pub team: TeamId,
+    pub team_name: String,
+    /// The Enterprise Grid organisation, if any.
+    pub enterprise: Option<String>,
+    /// Installed for a whole organisation rather than one workspace.
+    pub enterprise_install: bool,
+    pub bot_user: Option<UserId>,
+    pub bot_token: String,
+    pub scopes: String,
+    pub installer: Option<UserId>,
+    pub refresh_token: Option<String>,
+    /// Seconds the bot token lasts (token rotation), if it expires.
+    pub expires_in: Option<i64>,
+}
+
 /// Why a message could not be delivered, which decides what happens to it next.
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
@@ -1203,6 +1231,12 @@ pub trait Messenger: Send + Sync + 'static {
 
     /// The user's time zone as Slack knows it (`users.info` `tz`), if any.
     async fn user_tz(&self, who: &Owner) -> Result<Option<Tz>, SendError>;
+
+    /// Trades an OAuth grant (an install's code, or a refresh token) for a workspace's tokens
+    /// (Slack: `oauth.v2.access`). Transports without OAuth refuse.
+    async fn exchange(&self, _grant: &Grant) -> Result<Granted, SendError> {
+        Err(SendError::Rejected("OAuth is not configured".into()))
+    }
 
     /// Whether Sideways can post in `channel` (Slack: `conversations.info`'s `is_member`, since
     /// `chat:write` posts only where the bot is a member). Transports without channels say yes.

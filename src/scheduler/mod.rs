@@ -68,6 +68,8 @@ pub struct Scheduler {
     unchecked: Arc<Mutex<HashSet<TeamId>>>,
     /// The process's counters (shared with the HTTP edge by the composition root).
     pub metrics: Arc<Metrics>,
+    /// How long an uninstalled workspace's data is kept before it is deleted.
+    pub uninstall_grace: TimeDelta,
 }
 
 impl Scheduler {
@@ -78,6 +80,7 @@ impl Scheduler {
             clock,
             unchecked: Arc::default(),
             metrics: Metrics::shared(),
+            uninstall_grace: TimeDelta::days(30),
         }
     }
 
@@ -189,6 +192,7 @@ pub async fn tick_into(
 /// Plans the whole pass; each job hands what it claims to the senders as it goes. The queue
 /// closes when the pass is planned, which lets the senders finish.
 async fn plan_pass(p: Pass<'_>) -> Result<(), StoreError> {
+    jobs::workspaces::run(&p).await?;
     jobs::retries::run(&p).await?;
     let daily_owners = jobs::headsups::run(&p).await?;
     jobs::meetings::run(&p).await?;

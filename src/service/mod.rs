@@ -66,6 +66,12 @@ impl Services {
         Ok(())
     }
 
+    /// The workspace was (re)installed: forget anything cached about it.
+    pub fn installed(&self, team: &TeamId) {
+        self.actors.forget_team(team);
+        self.messenger.forget_workspace(team);
+    }
+
     /// Runs `work` after the current request is answered.
     pub fn in_background(&self, work: impl std::future::Future<Output = ()> + Send + 'static) {
         self.background.spawn(work);

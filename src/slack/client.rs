@@ -14,7 +14,9 @@
 
 use super::blocks;
 use crate::domain::{ChannelId, Owner, TeamId, UserId};
-use crate::outbound::{DeliveryTag, MessageRef, Messenger, Notice, SendError, Surface};
+use crate::outbound::{
+    DeliveryTag, Grant, Granted, MessageRef, Messenger, Notice, SendError, Surface,
+};
 use crate::store::Store;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -49,6 +51,8 @@ const PERMANENT: &[&str] = &[
 pub struct SlackMessenger {
     client: SlackHyperClient,
     store: Store,
+    /// The app's OAuth client id and secret, when installs go through OAuth.
+    oauth: Option<(SlackClientId, SlackClientSecret)>,
     /// Bot tokens by workspace, read from the store at most once per [`TOKEN_TTL`].
     tokens: Mutex<HashMap<TeamId, (String, Instant)>>,
 }
@@ -65,8 +69,18 @@ impl SlackMessenger {
         Ok(SlackMessenger {
             client: slack_client(api_url)?,
             store,
+            oauth: None,
             tokens: Mutex::default(),
         })
+    }
+
+    /// Turns on `oauth.v2.access` (installs and token rotation) with the app's credentials.
+    pub fn with_oauth(mut self, client_id: &str, client_secret: &str) -> Self {
+        self.oauth = Some((
+            SlackClientId(client_id.to_string()),
+            SlackClientSecret(client_secret.to_string()),
+        ));
+        self
     }
 
     /// The app's DM channel with `to` (`conversations.open`, `im:write`); only its id is read.
@@ -199,6 +213,29 @@ struct History {
 struct HistoryMessage {
     ts: String,
     metadata: Option<serde_json::Value>,
+}
+
+/// The parts of an `oauth.v2.access` answer an installation needs.
+#[derive(serde::Deserialize)]
+struct OAuthAccess {
+    access_token: String,
+    #[serde(default)]
+    scope: String,
+    bot_user_id: Option<String>,
+    team: Option<NamedId>,
+    enterprise: Option<NamedId>,
+    #[serde(default)]
+    is_enterprise_install: bool,
+    authed_user: Option<NamedId>,
+    refresh_token: Option<String>,
+    expires_in: Option<i64>,
+}
+
+#[derive(serde::Deserialize)]
+struct NamedId {
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
 }
 
 /// The part of a `conversations.info` answer `can_post` needs.
@@ -439,6 +476,55 @@ impl Messenger for SlackMessenger {
             .await
             .map_err(classify)?;
         Ok(resp.user.tz.as_deref().and_then(|t| t.parse::<Tz>().ok()))
+    }
+
+    async fn exchange(&self, grant: &Grant) -> Result<Granted, SendError> {
+        let Some((id, secret)) = &self.oauth else {
+            return Err(SendError::Rejected("OAuth is not configured".into()));
+        };
+        let params: Vec<(&str, Option<String>)> = match grant {
+            Grant::Code { code, redirect_url } => vec![
+                ("code", Some(code.clone())),
+                ("redirect_uri", redirect_url.clone()),
+            ],
+            Grant::Refresh { refresh_token } => vec![
+                ("grant_type", Some("refresh_token".to_string())),
+                ("refresh_token", Some(refresh_token.clone())),
+            ],
+        };
+        let connector = &self.client.http_api.connector;
+        let uri = connector
+            .create_method_uri_path("oauth.v2.access")
+            .and_then(|base| SlackClientHttpApiUri::create_url_with_params(base, &params))
+            .map_err(classify)?;
+        // Any error code here is Slack refusing the grant (invalid_code, code_already_used,
+        // invalid_refresh_token, bad_redirect_uri…), not a passing failure.
+        let got: OAuthAccess = connector
+            .http_get_with_client_secret(uri, id, secret)
+            .await
+            .map_err(|e| match e {
+                SlackClientError::ApiError(a) if !a.code.contains("rate") => {
+                    SendError::Rejected(a.code)
+                }
+                e => classify(e),
+            })?;
+        let team = got
+            .team
+            .as_ref()
+            .and_then(|t| TeamId::parse(&t.id))
+            .ok_or_else(|| SendError::Rejected("an install for a whole organisation".into()))?;
+        Ok(Granted {
+            team,
+            team_name: got.team.and_then(|t| t.name).unwrap_or_default(),
+            enterprise: got.enterprise.map(|e| e.id),
+            enterprise_install: got.is_enterprise_install,
+            bot_user: got.bot_user_id.as_deref().and_then(UserId::parse),
+            bot_token: got.access_token,
+            scopes: got.scope,
+            installer: got.authed_user.and_then(|u| UserId::parse(&u.id)),
+            refresh_token: got.refresh_token,
+            expires_in: got.expires_in,
+        })
     }
 
     async fn can_post(&self, team: &TeamId, channel: &ChannelId) -> Result<bool, SendError> {

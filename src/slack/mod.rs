@@ -7,6 +7,7 @@ mod client;
 pub mod commands;
 mod events;
 mod interactions;
+pub mod oauth;
 mod payload;
 pub mod socket;
 pub mod verify;
@@ -19,7 +20,11 @@ use axum::routing::{get, post};
 
 /// `POST /slack/commands`, `/slack/interactions`, `/slack/events` behind the signature check,
 /// and `GET /healthz` in front of it.
-pub fn router(state: Services, signing_secret: &str) -> Router {
+pub fn router(
+    state: Services,
+    signing_secret: &str,
+    oauth_settings: Option<crate::config::OAuthSettings>,
+) -> Router {
     let verifier = verify::Verifier::new(signing_secret);
     let slack = Router::new()
         .route("/slack/commands", post(commands::slash_command))
@@ -35,6 +40,7 @@ pub fn router(state: Services, signing_secret: &str) -> Router {
         .route("/metrics", get(metrics))
         .with_state(state.clone())
         .merge(slack)
+        .merge(oauth::routes(state.clone(), oauth_settings))
         .layer(axum::middleware::from_fn_with_state(state, track))
 }
 

@@ -1,8 +1,27 @@
-//! Workspaces the bot serves and their bot tokens (sealed at rest).
+//! Workspaces the bot serves and their bot tokens (sealed at rest): from `SLACK_BOT_TOKEN`, or
+//! installed through OAuth (with the install links' single-use nonces, token rotation's lease,
+//! and what an uninstall stops and, after its grace period, deletes).
 
-use super::{Result, Store, instant};
-use crate::domain::TeamId;
+use super::{Result, Store, StoreError, instant};
+use crate::domain::{TeamId, UserId};
 use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+/// A workspace installed through OAuth, as `oauth.v2.access` described it.
+pub struct NewInstall<'a> {
+    pub team: &'a TeamId,
+    pub enterprise: Option<&'a str>,
+    pub bot_user: Option<&'a UserId>,
+    pub bot_token: &'a str,
+    pub scopes: &'a str,
+    pub installer: Option<&'a UserId>,
+    pub refresh_token: Option<&'a str>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+fn nonce_hash(nonce: &str) -> String {
+    hex::encode(Sha256::digest(nonce.as_bytes()))
+}
 
 impl Store {
     pub async fn installation_exists(&self, team: &TeamId) -> Result<bool> {
@@ -56,20 +75,186 @@ impl Store {
     }
 
     /// The app was uninstalled or its token revoked: stop using the token.
+    /// Records (or re-records) an OAuth installation; its workspace's nudges are looked at
+    /// again from `now` (they were parked if it had uninstalled).
+    pub async fn install_oauth(&self, i: &NewInstall<'_>, now: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.pool.begin_with("begin immediate").await?;
+        sqlx::query(
+            "insert into installation (team_id, bot_token_enc, source, installed_at, enterprise_id, \
+             bot_user_id, scopes, installer_id, refresh_token_enc, expires_at) \
+             values (?, ?, 'oauth', ?, ?, ?, ?, ?, ?, ?) \
+             on conflict (team_id) do update set bot_token_enc = excluded.bot_token_enc, \
+             source = 'oauth', installed_at = excluded.installed_at, revoked_at = null, \
+             enterprise_id = excluded.enterprise_id, bot_user_id = excluded.bot_user_id, \
+             scopes = excluded.scopes, installer_id = excluded.installer_id, \
+             refresh_token_enc = excluded.refresh_token_enc, expires_at = excluded.expires_at, \
+             refreshing_until = null",
+        )
+        .bind(i.team.as_str())
+        .bind(self.cipher.seal(i.bot_token))
+        .bind(instant(now))
+        .bind(i.enterprise)
+        .bind(i.bot_user.map(UserId::as_str))
+        .bind(i.scopes)
+        .bind(i.installer.map(UserId::as_str))
+        .bind(self.seal_opt(i.refresh_token))
+        .bind(i.expires_at.map(instant))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("update peer set nudge_at = ? where team_id = ? and nudge_at > ?")
+            .bind(instant(now))
+            .bind(i.team.as_str())
+            .bind(instant(now))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Keeps an install link's nonce until `expires_at`.
+    pub async fn issue_oauth_state(&self, nonce: &str, expires_at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("insert into oauth_state (nonce_hash, expires_at) values (?, ?)")
+            .bind(nonce_hash(nonce))
+            .bind(instant(expires_at))
+            .execute(&self.pool)
+            .await?;
+        // Old, unused ones are of no use to anyone.
+        sqlx::query("delete from oauth_state where expires_at < ?")
+            .bind(instant(expires_at - chrono::TimeDelta::days(1)))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Uses an install link's nonce: `true` once, while it has not expired.
+    pub async fn take_oauth_state(&self, nonce: &str, now: DateTime<Utc>) -> Result<bool> {
+        let row: Option<(DateTime<Utc>,)> =
+            sqlx::query_as("delete from oauth_state where nonce_hash = ? returning expires_at")
+                .bind(nonce_hash(nonce))
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.is_some_and(|(at,)| at > now))
+    }
+
+    /// Installations whose bot token expires before `by` and that no process is refreshing:
+    /// each leased to this caller until `lease_until`, with its refresh token.
+    pub async fn claim_token_refreshes(
+        &self,
+        by: DateTime<Utc>,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Vec<(TeamId, String)>> {
+        let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(
+            "update installation set refreshing_until = ? \
+             where revoked_at is null and refresh_token_enc is not null and expires_at < ? \
+             and (refreshing_until is null or refreshing_until < ?) \
+             returning team_id, refresh_token_enc",
+        )
+        .bind(instant(lease_until))
+        .bind(instant(by))
+        .bind(instant(now))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(t, r)| {
+                let team =
+                    TeamId::parse(&t).ok_or_else(|| StoreError::Corrupt("installation".into()))?;
+                Ok((team, self.cipher.open(&r)?))
+            })
+            .collect()
+    }
+
+    /// The rotated tokens of `team`; its refresh lease ends.
+    pub async fn store_refreshed_token(
+        &self,
+        team: &TeamId,
+        bot_token: &str,
+        refresh_token: Option<&str>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        sqlx::query(
+            "update installation set bot_token_enc = ?, refresh_token_enc = coalesce(?, refresh_token_enc), \
+             expires_at = ?, refreshing_until = null where team_id = ? and revoked_at is null",
+        )
+        .bind(self.cipher.seal(bot_token))
+        .bind(self.seal_opt(refresh_token))
+        .bind(expires_at.map(instant))
+        .bind(team.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Workspaces that uninstalled before `cutoff` (their grace period is over).
+    pub async fn uninstalled_before(&self, cutoff: DateTime<Utc>) -> Result<Vec<TeamId>> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("select team_id from installation where revoked_at < ?")
+                .bind(instant(cutoff))
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.iter().filter_map(|(t,)| TeamId::parse(t)).collect())
+    }
+
+    /// Deletes every row of `team`, in every table that has a `team_id`, its installation last.
+    /// Returns the number of rows deleted.
+    pub async fn delete_workspace(&self, team: &TeamId) -> Result<u64> {
+        let tables: Vec<(String,)> = sqlx::query_as(
+            "select m.name from sqlite_master m where m.type = 'table' and m.name <> 'installation' \
+             and exists (select 1 from pragma_table_info(m.name) c where c.name = 'team_id')",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut tx = self.pool.begin_with("begin immediate").await?;
+        let mut n = 0;
+        for (table,) in tables {
+            // The names come from the schema itself, not from input.
+            n += sqlx::query(sqlx::AssertSqlSafe(format!(
+                "delete from \"{table}\" where team_id = ?"
+            )))
+            .bind(team.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        n += sqlx::query("delete from installation where team_id = ? and revoked_at is not null")
+            .bind(team.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(n)
+    }
+
     /// Whether the database answers (`select 1`).
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("select 1").execute(&self.pool).await?;
         Ok(())
     }
 
+    /// The app was uninstalled or its token revoked: the tokens are deleted, every message
+    /// waiting to be sent there is dropped, and its nudges are parked (an install wakes them).
     pub async fn revoke_installation(&self, team: &TeamId, now: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.pool.begin_with("begin immediate").await?;
         sqlx::query(
-            "update installation set revoked_at = ? where team_id = ? and revoked_at is null",
+            "update installation set revoked_at = ?, bot_token_enc = x'', refresh_token_enc = null, \
+             expires_at = null, refreshing_until = null where team_id = ? and revoked_at is null",
         )
         .bind(instant(now))
         .bind(team.as_str())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        sqlx::query(
+            "update delivery set status = 'failed', last_error = 'the workspace uninstalled Sideways' \
+             where team_id = ? and status in ('pending', 'sending')",
+        )
+        .bind(team.as_str())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("update peer set nudge_at = '9999-12-31T00:00:00+00:00' where team_id = ?")
+            .bind(team.as_str())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -30,6 +30,7 @@ pub use due::DueBatch;
 pub use escalations::{Approved, EscalationEdit};
 pub use gather::PrepInputs;
 pub use headsups::{HeadsupUpdate, ToldAnswer};
+pub use installations::NewInstall;
 pub use meetings::NewMeeting;
 pub use memory::OfferClosed;
 pub use privacy::{Confirmed, Deleted, ForgetTarget, OWNED, Owned};

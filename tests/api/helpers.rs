@@ -77,6 +77,7 @@ impl FakeSlack {
             .route("/api/users.info", get(users_info))
             .route("/api/conversations.members", get(conversations_members))
             .route("/api/conversations.info", get(conversations_info))
+            .route("/api/oauth.v2.access", get(oauth_access))
             .route("/api/conversations.open", post(conversations_open))
             .route("/api/conversations.history", get(conversations_history))
             .route("/api/views.open", post(views_call))
@@ -418,6 +419,60 @@ async fn conversations_history(
 }
 
 /// `conversations.members`, two members per page so the bot must follow `next_cursor`.
+/// `oauth.v2.access`, as Slack answers it. Codes name what they grant: `code-T0001` installs
+/// workspace T0001 (its bot token `xoxb-oauth-T0001`), `code-T0003-E1` one in enterprise E1,
+/// `code-T0004-rot` one with token rotation (a 12-hour token and refresh token `xoxe-1-T0004`,
+/// which refreshes to `xoxb-rotated-T0004`). Anything else is an `invalid_code`.
+async fn oauth_access(
+    State(f): State<FakeSlack>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let auth = headers
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .map(String::from);
+    f.state.lock().unwrap().calls.push(Call {
+        method: "oauth.v2.access".into(),
+        auth,
+        body: json!(q),
+    });
+    let grant = |team: &str, enterprise: Option<&str>, token: &str, rotation: Option<&str>| {
+        let mut v = json!({"ok": true, "access_token": token, "token_type": "bot",
+            "scope": "commands,chat:write", "bot_user_id": "U0BOT", "app_id": "A0123ABCD",
+            "team": {"id": team, "name": format!("Team {team}")},
+            "enterprise": enterprise.map(|e| json!({"id": e, "name": "Org"})),
+            "is_enterprise_install": false,
+            "authed_user": {"id": "U0ME"}});
+        if let Some(r) = rotation {
+            v["refresh_token"] = json!(r);
+            v["expires_in"] = json!(43200);
+        }
+        axum::Json(v).into_response()
+    };
+    if q.get("grant_type").map(String::as_str) == Some("refresh_token") {
+        return match q.get("refresh_token").map(String::as_str) {
+            Some("xoxe-1-T0004") => {
+                grant("T0004", None, "xoxb-rotated-T0004", Some("xoxe-2-T0004"))
+            }
+            _ => axum::Json(json!({"ok": false, "error": "invalid_refresh_token"})).into_response(),
+        };
+    }
+    let code = q.get("code").cloned().unwrap_or_default();
+    let parts: Vec<&str> = code.split('-').collect();
+    match parts.as_slice() {
+        ["code", team] => grant(team, None, &format!("xoxb-oauth-{team}"), None),
+        ["code", team, "rot"] => grant(
+            team,
+            None,
+            &format!("xoxb-oauth-{team}"),
+            Some(&format!("xoxe-1-{team}")),
+        ),
+        ["code", team, ent] => grant(team, Some(ent), &format!("xoxb-oauth-{team}"), None),
+        _ => axum::Json(json!({"ok": false, "error": "invalid_code"})).into_response(),
+    }
+}
+
 /// `conversations.info`: known channels (see `set_members`), with whether the bot is in them.
 async fn conversations_info(
     State(f): State<FakeSlack>,
@@ -551,16 +606,27 @@ pub fn test_config(db_url: String, slack_url: String) -> Config {
         database_url: db_url,
         listen: "127.0.0.1:0".parse().unwrap(),
         encryption_key: Some(Secret::new(KEY)),
+        client_id: None,
+        client_secret: None,
+        redirect_url: None,
+        allowed_enterprises: None,
+        uninstall_grace_days: 30,
     }
 }
 
 /// Starts the real server (no background scheduler: tests run passes at chosen moments).
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// [`spawn_app`] with its settings changed first (OAuth, say).
+pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     sideways::telemetry::install_crypto_provider();
     let dir = tempfile::tempdir().unwrap();
     let db_path = dir.path().join("sideways.db");
     let slack = FakeSlack::start().await;
-    let config = test_config(format!("sqlite://{}", db_path.display()), slack.url.clone());
+    let mut config = test_config(format!("sqlite://{}", db_path.display()), slack.url.clone());
+    change(&mut config);
     let app = App::production(&config, "serve", true)
         .await
         .expect("state");
@@ -667,8 +733,17 @@ impl TestApp {
     /// A scheduler of its own on the same database, as a second process (`sideways tick`
     /// beside `serve`, or another replica) would have.
     pub async fn another_process(&self) -> sideways::scheduler::Scheduler {
+        self.another_process_with(|_| {}).await
+    }
+
+    /// [`TestApp::another_process`] with its settings changed first.
+    pub async fn another_process_with(
+        &self,
+        change: impl FnOnce(&mut Config),
+    ) -> sideways::scheduler::Scheduler {
         let url = format!("sqlite://{}", self.db_path.display());
-        let config = test_config(url, self.slack.url.clone());
+        let mut config = test_config(url, self.slack.url.clone());
+        change(&mut config);
         App::production(&config, "tick", true)
             .await
             .expect("second process")

@@ -507,10 +507,16 @@ async fn uninstalling_stops_sending_and_deactivated_users_are_noted() {
         app.slack.dms().is_empty(),
         "nothing is sent to an uninstalled workspace"
     );
-    // The nudge and the "has left" notice, both kept as failed rather than dropped.
+    // Its nudges are parked (an install wakes them); the "has left" notice, planned before
+    // Slack refused it, is kept as failed rather than dropped.
+    assert_eq!(
+        app.count("select count(*) from delivery where kind = 'checkin_nudge'")
+            .await,
+        0
+    );
     assert_eq!(
         app.count("select count(*) from delivery where status = 'failed'")
             .await,
-        2
+        1
     );
 }

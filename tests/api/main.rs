@@ -11,6 +11,7 @@ mod leaving;
 mod manifest;
 mod meetings;
 mod memory;
+mod oauth;
 mod operations;
 mod review;
 mod samples;

@@ -76,8 +76,11 @@ fn migrate_applies_the_migrations_alone_and_twice_is_harmless() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+            .unwrap()
+            .count();
         assert!(
-            stdout.contains("migrations applied:") && stdout.contains("escalations"),
+            stdout.contains(&format!("migrations applied: {files} in all")),
             "{stdout}"
         );
     }

@@ -10,3 +10,4 @@ pub(super) mod meetings;
 pub(super) mod nudges;
 pub(super) mod retries;
 pub(super) mod together;
+pub(super) mod workspaces;
