@@ -10,8 +10,8 @@ alter table installation add column refresh_token_enc blob;
 alter table installation add column expires_at text;
 alter table installation add column refreshing_until text;
 
--- The nonces of install links handed out (`GET /slack/install`): each works once, until it
--- expires. Only a hash is kept.
+-- The nonces of install links already used (`GET /slack/oauth_redirect`): a link works once,
+-- until it expires (its expiry is signed into it). Only a hash is kept, and only until then.
 create table oauth_state (
     nonce_hash  text primary key,
     expires_at  text not null

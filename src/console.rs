@@ -146,7 +146,8 @@ struct Printed {
 /// the user the DM went to).
 #[derive(Clone)]
 enum Pending {
-    Confirm(String),
+    /// A confirmation token, pressed as the user it was offered to.
+    Confirm(UserId, String),
     Run(UserId, String),
 }
 
@@ -223,7 +224,12 @@ impl FormatTime for SimulatedTime {
 /// Logs to stderr as `telemetry::init` does (`RUST_LOG` filters), but at the simulated time.
 pub fn init_logging(clock: Clock) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,sideways=info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,sideways=info"))
+        .add_directive(
+            crate::telemetry::NO_SLACK_URLS
+                .parse()
+                .expect("a valid directive"),
+        );
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -335,11 +341,11 @@ impl Console {
                     .and_then(|i| i.checked_sub(1))
                     .and_then(|i| self.choices.get(i).cloned());
                 match picked {
-                    Some(Pending::Confirm(token)) => {
+                    Some(Pending::Confirm(user, token)) => {
                         self.services.clock.freeze(self.clock);
                         let text = self
                             .services
-                            .confirm_forget(&self.team, &self.user, &token)
+                            .confirm_forget(&self.team, &user, &token)
                             .await;
                         self.names.render(&text)
                     }
@@ -374,7 +380,7 @@ impl Console {
                 let now = self.clock;
                 match self.pass(now).await {
                     Ok(dms) if dms.is_empty() => "(no messages due)".into(),
-                    Ok(dms) => self.number(dms).join("\n\n"),
+                    Ok(dms) => self.number(dms, true).join("\n\n"),
                     Err(e) => format!("scheduler error: {e}"),
                 }
             }
@@ -399,10 +405,12 @@ impl Console {
                 trigger: None,
             },
         };
+        let mut confirmed = false;
         let reply = match self.services.handle(req).await {
             crate::service::Outcome::Reply(text) => text,
             crate::service::Outcome::Confirm { text, token, label } => {
-                self.choices = vec![Pending::Confirm(token)];
+                self.choices = vec![Pending::Confirm(user.clone(), token)];
+                confirmed = true;
                 format!("{text}\n  1. {label} (type 1)")
             }
             crate::service::Outcome::Ask { form, text } => match form.questions() {
@@ -421,8 +429,9 @@ impl Console {
             },
             _ => String::new(),
         };
-        // A command may message someone at once.
-        let sent = self.drain_dms();
+        // A command may message someone at once; their buttons follow any confirmation.
+        let printed = self.take_printed();
+        let sent = self.number(printed, !confirmed);
         let reply = self.names.render(&reply);
         if sent.is_empty() {
             reply
@@ -534,7 +543,7 @@ impl Console {
         if dms.is_empty() {
             out.push("(no messages due)".into());
         } else {
-            let dms = self.number(dms);
+            let dms = self.number(dms, true);
             out.push(dms.join("\n\n"));
         }
         out.join("\n")
@@ -574,13 +583,7 @@ impl Console {
         Ok(self.take_printed())
     }
 
-    /// The DMs printed since the last look, each with its buttons as numbered choices (which
-    /// replace any offered before).
-    fn drain_dms(&mut self) -> Vec<String> {
-        let printed = self.take_printed();
-        self.number(printed)
-    }
-
+    /// The DMs printed since the last look.
     fn take_printed(&self) -> Vec<Printed> {
         self.dms
             .lock()
@@ -588,9 +591,10 @@ impl Console {
             .unwrap_or_default()
     }
 
-    /// `printed` as text, their buttons numbered in one run (they replace earlier choices).
-    fn number(&mut self, printed: Vec<Printed>) -> Vec<String> {
-        if printed.iter().any(|p| !p.choices.is_empty()) {
+    /// `printed` as text, their buttons numbered in one run: replacing earlier choices when
+    /// `fresh`, after them otherwise.
+    fn number(&mut self, printed: Vec<Printed>, fresh: bool) -> Vec<String> {
+        if fresh && printed.iter().any(|p| !p.choices.is_empty()) {
             self.choices.clear();
         }
         let mut out = Vec::with_capacity(printed.len());
@@ -989,9 +993,9 @@ mod tests {
         assert!(file.contains("CONSOLEREASON"), "{file}");
         let ask = c.line("/peer forget @ana").await.unwrap();
         assert!(ask.contains("1. Yes, delete it"), "{ask}");
+        // The confirmation is pressed as the user it was offered to (in Slack only they see
+        // it), whoever the console is acting as now.
         c.line("as @bob").await;
-        assert!(c.line("1").await.unwrap().contains("not yours"));
-        c.line("as @you").await;
         let done = c.line("1").await.unwrap();
         assert!(done.contains("map entries: 1"), "{done}");
         assert!(c.line("1").await.unwrap().contains("already used"));

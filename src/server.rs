@@ -43,9 +43,15 @@ impl App {
     ) -> anyhow::Result<App> {
         let cipher = config.cipher(mode)?;
         let oauth = config.oauth();
-        // Installed through OAuth, each workspace brings its own token.
-        let needs_token = needs_token && oauth.is_none();
-        let token = if needs_token {
+        // Installed through OAuth, each workspace brings its own token; SLACK_BOT_TOKEN, if set
+        // too, still serves the workspace it belongs to.
+        let token = if oauth.is_some() {
+            config
+                .bot_token
+                .as_ref()
+                .map(|t| t.expose().trim().to_string())
+                .filter(|t| !t.is_empty())
+        } else if needs_token {
             let t = Config::require(
                 &config.bot_token,
                 "SLACK_BOT_TOKEN",

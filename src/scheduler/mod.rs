@@ -192,7 +192,6 @@ pub async fn tick_into(
 /// Plans the whole pass; each job hands what it claims to the senders as it goes. The queue
 /// closes when the pass is planned, which lets the senders finish.
 async fn plan_pass(p: Pass<'_>) -> Result<(), StoreError> {
-    jobs::workspaces::run(&p).await?;
     jobs::retries::run(&p).await?;
     let daily_owners = jobs::headsups::run(&p).await?;
     jobs::meetings::run(&p).await?;
@@ -200,7 +199,9 @@ async fn plan_pass(p: Pass<'_>) -> Result<(), StoreError> {
     jobs::loans::run(&p).await?;
     jobs::together::run(&p).await?;
     jobs::departures::run(&p).await?;
-    jobs::nudges::run(&p, daily_owners).await
+    jobs::nudges::run(&p, daily_owners).await?;
+    jobs::workspaces::run(&p).await;
+    Ok(())
 }
 
 /// One pass in progress: the time it runs for, whether it only looks, where claimed messages

@@ -121,8 +121,8 @@ fn make_state(secret: &str, nonce: &str, expires: DateTime<Utc>) -> String {
     format!("{body}.{}", sign(secret, &body))
 }
 
-/// The nonce of a state this server signed and that has not expired at `now`.
-fn check_state(secret: &str, state: &str, now: DateTime<Utc>) -> Option<String> {
+/// The nonce and expiry of a state this server signed and that has not expired at `now`.
+fn check_state(secret: &str, state: &str, now: DateTime<Utc>) -> Option<(String, DateTime<Utc>)> {
     let mut parts = state.splitn(3, '.');
     let (ts, nonce, sig) = (parts.next()?, parts.next()?, parts.next()?);
     let body = format!("{ts}.{nonce}");
@@ -130,21 +130,15 @@ fn check_state(secret: &str, state: &str, now: DateTime<Utc>) -> Option<String> 
     mac.update(body.as_bytes());
     mac.verify_slice(&hex::decode(sig).ok()?).ok()?;
     let expires = DateTime::from_timestamp(ts.parse().ok()?, 0)?;
-    (expires > now).then(|| nonce.to_string())
+    (expires > now).then(|| (nonce.to_string(), expires))
 }
 
 async fn install(State(e): State<Edge>) -> Response {
     let now = e.services.clock.now();
+    // Nothing is written here: the state carries its own expiry and signature, and the
+    // redirect records it as used.
     let nonce = Cipher::random_token();
     let expires = now + STATE_LIFETIME;
-    if let Err(err) = e.services.store.issue_oauth_state(&nonce, expires).await {
-        tracing::error!(error = %err, "install link: could not record its state");
-        return page(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Try again in a moment",
-            "Sideways could not start the install just now.",
-        );
-    }
     let state = make_state(e.settings.client_secret.expose(), &nonce, expires);
     let scopes = bot_scopes().join(",");
     let mut params = vec![
@@ -177,7 +171,7 @@ async fn redirect(State(e): State<Edge>, Query(q): Query<HashMap<String, String>
         .get("state")
         .and_then(|s| check_state(e.settings.client_secret.expose(), s, now));
     let fresh = match nonce {
-        Some(n) => match e.services.store.take_oauth_state(&n, now).await {
+        Some((n, expires)) => match e.services.store.spend_oauth_state(&n, expires, now).await {
             Ok(fresh) => fresh,
             Err(err) => {
                 tracing::error!(error = %err, "install: could not check its state");
@@ -195,6 +189,7 @@ async fn redirect(State(e): State<Edge>, Query(q): Query<HashMap<String, String>
         );
     }
     let Some(code) = q.get("code").filter(|c| !c.is_empty() && c.len() < 512) else {
+        tracing::warn!("install refused: Slack sent no code");
         return page(
             StatusCode::BAD_REQUEST,
             "Not installed",
@@ -227,6 +222,7 @@ async fn redirect(State(e): State<Edge>, Query(q): Query<HashMap<String, String>
         }
     };
     if granted.enterprise_install {
+        tracing::warn!(team = %granted.team, "install refused: an organisation-wide install");
         return page(
             StatusCode::FORBIDDEN,
             "Not installed",
@@ -251,7 +247,9 @@ async fn redirect(State(e): State<Edge>, Query(q): Query<HashMap<String, String>
         scopes: &granted.scopes,
         installer: granted.installer.as_ref(),
         refresh_token: granted.refresh_token.as_deref(),
-        expires_at: granted.expires_in.map(|s| now + TimeDelta::seconds(s)),
+        expires_at: granted
+            .expires_in
+            .and_then(|s| TimeDelta::try_seconds(s).and_then(|d| now.checked_add_signed(d))),
     };
     if let Err(err) = e.services.store.install_oauth(&install, now).await {
         tracing::error!(error = %err, "install: could not store it");
@@ -295,7 +293,10 @@ mod tests {
     fn states_are_signed_and_expire() {
         let now: DateTime<Utc> = "2026-12-03T10:00:00Z".parse().unwrap();
         let s = make_state("secret", "abc", now + TimeDelta::minutes(10));
-        assert_eq!(check_state("secret", &s, now).as_deref(), Some("abc"));
+        assert_eq!(
+            check_state("secret", &s, now).map(|(n, _)| n).as_deref(),
+            Some("abc")
+        );
         assert_eq!(check_state("other", &s, now), None, "another key");
         assert_eq!(
             check_state("secret", &s, now + TimeDelta::minutes(11)),

@@ -44,12 +44,20 @@ impl Store {
     ) -> Result<()> {
         sqlx::query(
             "insert into installation (team_id, bot_token_enc, source, installed_at) values (?, ?, 'env', ?) \
-             on conflict (team_id) do update set bot_token_enc = excluded.bot_token_enc, revoked_at = null \
-             where installation.source = 'env'",
+             on conflict (team_id) do update set bot_token_enc = excluded.bot_token_enc, revoked_at = null, \
+             installed_at = excluded.installed_at where installation.source = 'env'",
         )
         .bind(team.as_str())
         .bind(self.cipher.seal(token))
         .bind(instant(now))
+        .execute(&self.pool)
+        .await?;
+        // Nudges parked by an uninstall come back.
+        sqlx::query(
+            "update peer set nudge_at = ? where team_id = ? and nudge_at = '9999-12-31T00:00:00+00:00'",
+        )
+        .bind(instant(now))
+        .bind(team.as_str())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -57,10 +65,12 @@ impl Store {
 
     /// Points every environment-sourced installation at the current `SLACK_BOT_TOKEN`.
     pub async fn refresh_env_tokens(&self, token: &str) -> Result<()> {
-        sqlx::query("update installation set bot_token_enc = ? where source = 'env'")
-            .bind(self.cipher.seal(token))
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "update installation set bot_token_enc = ? where source = 'env' and revoked_at is null",
+        )
+        .bind(self.cipher.seal(token))
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -111,29 +121,29 @@ impl Store {
         Ok(())
     }
 
-    /// Keeps an install link's nonce until `expires_at`.
-    pub async fn issue_oauth_state(&self, nonce: &str, expires_at: DateTime<Utc>) -> Result<()> {
-        sqlx::query("insert into oauth_state (nonce_hash, expires_at) values (?, ?)")
-            .bind(nonce_hash(nonce))
-            .bind(instant(expires_at))
-            .execute(&self.pool)
-            .await?;
-        // Old, unused ones are of no use to anyone.
+    /// Spends an install link's nonce (its signature and expiry already checked): `true` the
+    /// first time, `false` if it was used before. Kept until `expires_at`, when the link would
+    /// be refused anyway. The install link itself writes nothing.
+    pub async fn spend_oauth_state(
+        &self,
+        nonce: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin_with("begin immediate").await?;
         sqlx::query("delete from oauth_state where expires_at < ?")
-            .bind(instant(expires_at - chrono::TimeDelta::days(1)))
-            .execute(&self.pool)
+            .bind(instant(now))
+            .execute(&mut *tx)
             .await?;
-        Ok(())
-    }
-
-    /// Uses an install link's nonce: `true` once, while it has not expired.
-    pub async fn take_oauth_state(&self, nonce: &str, now: DateTime<Utc>) -> Result<bool> {
-        let row: Option<(DateTime<Utc>,)> =
-            sqlx::query_as("delete from oauth_state where nonce_hash = ? returning expires_at")
-                .bind(nonce_hash(nonce))
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.is_some_and(|(at,)| at > now))
+        let done = sqlx::query(
+            "insert into oauth_state (nonce_hash, expires_at) values (?, ?) on conflict do nothing",
+        )
+        .bind(nonce_hash(nonce))
+        .bind(instant(expires_at))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Installations whose bot token expires before `by` and that no process is refreshing:
@@ -143,7 +153,7 @@ impl Store {
         by: DateTime<Utc>,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
-    ) -> Result<Vec<(TeamId, String)>> {
+    ) -> Result<Vec<(TeamId, Option<String>)>> {
         let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(
             "update installation set refreshing_until = ? \
              where revoked_at is null and refresh_token_enc is not null and expires_at < ? \
@@ -159,7 +169,8 @@ impl Store {
             .map(|(t, r)| {
                 let team =
                     TeamId::parse(&t).ok_or_else(|| StoreError::Corrupt("installation".into()))?;
-                Ok((team, self.cipher.open(&r)?))
+                // An unreadable one is reported to the caller, not allowed to stop the others.
+                Ok((team, self.cipher.open(&r).ok()))
             })
             .collect()
     }
@@ -197,7 +208,9 @@ impl Store {
 
     /// Deletes every row of `team`, in every table that has a `team_id`, its installation last.
     /// Returns the number of rows deleted.
-    pub async fn delete_workspace(&self, team: &TeamId) -> Result<u64> {
+    /// Nothing is deleted unless the workspace is still uninstalled since before `cutoff`
+    /// (checked in the same transaction: a reinstall in the meantime keeps everything).
+    pub async fn delete_workspace(&self, team: &TeamId, cutoff: DateTime<Utc>) -> Result<u64> {
         let tables: Vec<(String,)> = sqlx::query_as(
             "select m.name from sqlite_master m where m.type = 'table' and m.name <> 'installation' \
              and exists (select 1 from pragma_table_info(m.name) c where c.name = 'team_id')",
@@ -205,6 +218,15 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let mut tx = self.pool.begin_with("begin immediate").await?;
+        let still: Option<(String,)> =
+            sqlx::query_as("select team_id from installation where team_id = ? and revoked_at < ?")
+                .bind(team.as_str())
+                .bind(instant(cutoff))
+                .fetch_optional(&mut *tx)
+                .await?;
+        if still.is_none() {
+            return Ok(0);
+        }
         let mut n = 0;
         for (table,) in tables {
             // The names come from the schema itself, not from input.
@@ -233,9 +255,10 @@ impl Store {
 
     /// The app was uninstalled or its token revoked: the tokens are deleted, every message
     /// waiting to be sent there is dropped, and its nudges are parked (an install wakes them).
+    /// (Slack's retries of the event carry the same `event_id` and are dropped before this.)
     pub async fn revoke_installation(&self, team: &TeamId, now: DateTime<Utc>) -> Result<()> {
         let mut tx = self.pool.begin_with("begin immediate").await?;
-        sqlx::query(
+        let done = sqlx::query(
             "update installation set revoked_at = ?, bot_token_enc = x'', refresh_token_enc = null, \
              expires_at = null, refreshing_until = null where team_id = ? and revoked_at is null",
         )
@@ -243,6 +266,9 @@ impl Store {
         .bind(team.as_str())
         .execute(&mut *tx)
         .await?;
+        if done.rows_affected() == 0 {
+            return Ok(());
+        }
         sqlx::query(
             "update delivery set status = 'failed', last_error = 'the workspace uninstalled Sideways' \
              where team_id = ? and status in ('pending', 'sending')",

@@ -287,3 +287,41 @@ async fn an_uninstall_stops_everything_and_the_data_goes_after_the_grace_period(
         1
     );
 }
+
+#[tokio::test]
+async fn a_reinstall_keeps_the_data_and_a_late_uninstall_event_changes_nothing() {
+    let app = app().await;
+    let state = install_link(&app).await;
+    back(&app, "code-T0001", &state).await;
+    app.state.clock.freeze(utc("2026-11-23T10:00:00Z"));
+    say_in(&app, "T0001", ME, "add <@U0ANA|ana> weekly").await;
+    let uninstall = |id: &str, t: i64| {
+        json!({"type": "event_callback", "team_id": "T0001", "api_app_id": "A0123ABCD",
+            "event_id": id, "event_time": t, "event": {"type": "app_uninstalled"}})
+    };
+    // Uninstalled on 23 Nov, installed again on 10 Dec (inside the grace period).
+    app.event(&uninstall("EvU1", 1_763_892_000), None).await;
+    app.settle().await;
+    assert_eq!(installs(&app).await, 0);
+    app.state.clock.freeze(utc("2026-12-10T10:00:00Z"));
+    let state = install_link(&app).await;
+    assert_eq!(back(&app, "code-T0001", &state).await.0, 200);
+    // Slack retrying the old uninstall event (the same event id) does not revoke it.
+    app.event(&uninstall("EvU1", 1_763_892_000), Some(1)).await;
+    app.settle().await;
+    assert_eq!(installs(&app).await, 1);
+    // Past the first uninstall's grace period nothing is deleted, and nudges came back.
+    app.tick("2027-01-04T10:00:00Z").await;
+    assert_eq!(
+        app.count("select count(*) from peer where team_id = 'T0001'")
+            .await,
+        1
+    );
+    assert!(
+        app.slack
+            .calls("chat.postMessage")
+            .iter()
+            .any(|c| c.auth.as_deref() == Some("Bearer xoxb-oauth-T0001")),
+        "the reinstalled workspace is nudged again"
+    );
+}
