@@ -51,6 +51,8 @@ struct FakeState {
     post_script: VecDeque<Script>,
     history_script: VecDeque<Script>,
     users_info_delay_ms: u64,
+    /// How long `chat.postMessage` takes to answer, after it has accepted the message.
+    post_delay_ms: u64,
     members: HashMap<String, Vec<String>>,
     views_fail: bool,
     socket_url: String,
@@ -155,6 +157,11 @@ impl FakeSlack {
         self.state.lock().unwrap().history_script.push_back(s);
     }
 
+    /// Makes `chat.postMessage` answer `ms` late (the message is accepted at once).
+    pub fn slow_posts(&self, ms: u64) {
+        self.state.lock().unwrap().post_delay_ms = ms;
+    }
+
     pub fn slow_users_info(&self, ms: u64) {
         self.state.lock().unwrap().users_info_delay_ms = ms;
     }
@@ -221,11 +228,18 @@ async fn post_message(State(f): State<FakeSlack>, headers: HeaderMap, body: Stri
         .get("authorization")
         .and_then(|h| h.to_str().ok())
         .map(String::from);
-    f.state.lock().unwrap().calls.push(Call {
-        method: "chat.postMessage".into(),
-        auth,
-        body: v,
-    });
+    let delay = {
+        let mut s = f.state.lock().unwrap();
+        s.calls.push(Call {
+            method: "chat.postMessage".into(),
+            auth,
+            body: v,
+        });
+        s.post_delay_ms
+    };
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
     resp
 }
 

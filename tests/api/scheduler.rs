@@ -319,3 +319,83 @@ async fn overlapping_passes_in_two_processes_nudge_each_user_once() {
     }
     assert_eq!(app.slack.dms().len(), users.len());
 }
+
+/// Three replicas on one database, each running its scheduler: 500 users due at the same
+/// moment get 500 nudges, none twice. Then a replica is killed in the middle of a pass: its
+/// leases expire and the others send what it had claimed, still once each (a send it may have
+/// got out is looked up in Slack first).
+#[tokio::test]
+async fn three_replicas_send_each_due_nudge_once_even_when_one_dies_mid_pass() {
+    let app = spawn_app().await;
+    app.state.clock.freeze(utc("2026-11-09T12:00:00Z"));
+    let users: Vec<String> = (0..500).map(|i| format!("U0R{i:03}")).collect();
+    for u in &users {
+        app.say(u, "add <@U0ANA> weekly").await;
+    }
+    let (b, c) = (app.another_process().await, app.another_process().await);
+    let count = |app: &TestApp| {
+        let mut per_user = std::collections::HashMap::<String, usize>::new();
+        for dm in app.slack.dms() {
+            *per_user
+                .entry(dm["channel"].as_str().unwrap_or_default().to_string())
+                .or_default() += 1;
+        }
+        per_user
+    };
+    let now = utc("2026-11-16T09:00:00Z");
+    let (ra, rb, rc) = tokio::join!(
+        app.scheduler.tick(now, false),
+        b.tick(now, false),
+        c.tick(now, false)
+    );
+    ra.expect("pass");
+    rb.expect("pass");
+    rc.expect("pass");
+    let per_user = count(&app);
+    assert_eq!(per_user.len(), 500, "every user nudged");
+    assert!(per_user.values().all(|n| *n == 1), "none twice");
+
+    // A week on, everyone is due again. Slack answers slowly, and replica A dies once 20 of its
+    // messages reached Slack: it has claimed the batch, and some of its sends reached Slack
+    // without an answer.
+    let now = utc("2026-11-23T09:00:00Z");
+    app.slack.slow_posts(100);
+    let before = app.slack.calls("chat.postMessage").len();
+    let some_reached_slack = async {
+        while app.slack.calls("chat.postMessage").len() < before + 20 {
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+    };
+    tokio::select! {
+        _ = app.scheduler.tick(now, false) => panic!("the pass should have been cut short"),
+        _ = some_reached_slack => {}
+    }
+    app.slack.slow_posts(0);
+    let claimed_by_the_dead = app
+        .count("select count(*) from delivery where status = 'sending'")
+        .await;
+    assert!(claimed_by_the_dead > 0, "killed mid-pass, holding leases");
+    // The others pass at once, and again once the dead replica's leases (10 minutes) expire.
+    for at in ["2026-11-23T09:00:30Z", "2026-11-23T09:11:00Z"] {
+        let at = utc(at);
+        let (rb, rc) = tokio::join!(b.tick(at, false), c.tick(at, false));
+        rb.expect("pass");
+        rc.expect("pass");
+    }
+    let per_user = count(&app);
+    assert_eq!(per_user.len(), 500);
+    assert!(
+        per_user.values().all(|n| *n == 2),
+        "each user got exactly one nudge per day (the dead replica had claimed {claimed_by_the_dead}): {:?}",
+        per_user
+            .iter()
+            .filter(|(_, n)| **n != 2)
+            .take(5)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        app.count("select count(*) from delivery where status <> 'sent'")
+            .await,
+        0
+    );
+}
