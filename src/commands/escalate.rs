@@ -240,6 +240,19 @@ fn delivery(doc: &Escalation) -> std::result::Result<String, String> {
 }
 
 impl EscalateCmd {
+    /// The document it acts on, when it names one.
+    pub fn number(&self) -> Option<i64> {
+        match self {
+            EscalateCmd::Show(n)
+            | EscalateCmd::Edit(n)
+            | EscalateCmd::Ask(n, _)
+            | EscalateCmd::To(n, _)
+            | EscalateCmd::Approve(n)
+            | EscalateCmd::Withdraw(n) => Some(*n),
+            EscalateCmd::Start { .. } | EscalateCmd::List => None,
+        }
+    }
+
     pub fn changes_data(&self) -> bool {
         !matches!(
             self,

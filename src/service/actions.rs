@@ -241,6 +241,11 @@ impl Services {
         }
         if cmd.changes_data() {
             self.refresh_home(&actor.owner);
+            if let Command::Escalate(e) = &cmd
+                && let Some(n) = e.number()
+            {
+                self.refresh_coauthor(&actor.owner, n).await;
+            }
         }
         if let Some(form) = reply.form {
             // The reply says what happened; the form comes next (asked in turn where no form
@@ -329,6 +334,15 @@ impl Services {
                 tracing::warn!(error = %e, "could not answer through response_url");
             }
         });
+    }
+
+    /// The other author of escalation `n` sees the change on their App Home too (if open).
+    async fn refresh_coauthor(&self, owner: &Owner, n: i64) {
+        if let Ok(Some(doc)) = self.store.escalation(owner, n).await
+            && let Some((_, other)) = doc.sides_of(&owner.user)
+        {
+            self.refresh_home(&Owner::new(owner.team.clone(), other.author.clone()));
+        }
     }
 
     /// Marks `block` of the message done and redraws it in the background.
@@ -636,7 +650,10 @@ impl Services {
                 .await
             }
             Work::Escalation(n, a) => match escalate::save_side(&ctx, n, &a).await {
-                Ok(Ok(reply)) => Ok(reply),
+                Ok(Ok(reply)) => {
+                    self.refresh_coauthor(&actor.owner, n).await;
+                    Ok(reply)
+                }
                 Ok(Err((block, problem))) => {
                     let _ = self.store.forget_sighting(team, &sighting).await;
                     return Outcome::FormErrors(vec![(block, problem)]);

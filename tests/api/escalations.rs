@@ -166,6 +166,13 @@ async fn an_escalation_goes_out_once_only_after_both_approved_the_same_version()
         "{v}"
     );
 
+    // ANA has App Home open: what I do to the document shows there too.
+    let opened = json!({"type": "event_callback", "team_id": TEAM, "event_id": "EvHomeAna", "event_time": 1,
+        "event": {"type": "app_home_opened", "user": ANA, "channel": "D0ANA", "tab": "home"}});
+    app.event(&opened, None).await;
+    app.settle().await;
+    let homes_before = app.slack.calls("views.publish").len();
+
     // I approve; twice is refused. An edit by ANA withdraws my approval.
     let r = app.say(ME, "escalation 1 approve").await;
     assert!(
@@ -174,6 +181,14 @@ async fn an_escalation_goes_out_once_only_after_both_approved_the_same_version()
     );
     let r = app.say(ME, "escalation 1 approve").await;
     assert!(r.contains("already approved this version"), "{r}");
+    app.settle().await;
+    let homes = app.slack.calls("views.publish");
+    assert!(homes.len() > homes_before, "ANA's App Home was refreshed");
+    let last = homes.last().unwrap().body.to_string();
+    assert!(
+        last.contains("U0ANA") && last.contains("approved by <@U0ME>"),
+        "{last}"
+    );
     let r = app
         .say(ANA, "escalation 1 ask decide the freeze date by Thursday")
         .await;
