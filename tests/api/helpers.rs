@@ -736,6 +736,24 @@ impl TestApp {
         resp.text().await.unwrap()
     }
 
+    /// The reply text of `/peer <text>` as `user` of workspace `team` (another workspace than
+    /// the usual one, say).
+    pub async fn say_in(&self, team: &str, user: &str, text: &str) -> String {
+        let body =
+            Self::slash_body(user, text).replace("team_id=T0001", &format!("team_id={team}"));
+        let resp = self
+            .post_signed(
+                "/slack/commands",
+                "application/x-www-form-urlencoded",
+                &body,
+                Some(Utc::now().timestamp()),
+            )
+            .await;
+        assert_eq!(resp.status(), 200, "/peer {text}");
+        let v: Value = resp.json().await.unwrap();
+        v["text"].as_str().unwrap_or_default().to_string()
+    }
+
     /// The reply text of `/peer <text>` as `user`.
     pub async fn say(&self, user: &str, text: &str) -> String {
         self.slash(user, text).await["text"]

@@ -68,21 +68,6 @@ async fn installs(app: &TestApp) -> i64 {
         .await
 }
 
-/// `/peer <text>` as `user` of workspace `team`: the reply text.
-async fn say_in(app: &TestApp, team: &str, user: &str, text: &str) -> String {
-    let body = TestApp::slash_body(user, text).replace("team_id=T0001", &format!("team_id={team}"));
-    let resp = app
-        .post_signed(
-            "/slack/commands",
-            "application/x-www-form-urlencoded",
-            &body,
-            Some(chrono::Utc::now().timestamp()),
-        )
-        .await;
-    let v: Value = resp.json().await.unwrap();
-    v["text"].as_str().unwrap_or_default().to_string()
-}
-
 #[tokio::test]
 async fn an_install_link_works_once_and_every_bad_return_stores_nothing() {
     let app = app().await;
@@ -148,25 +133,20 @@ async fn two_installed_workspaces_each_see_only_their_own_data_and_use_their_own
         assert_eq!(back(&app, code, &state).await.0, 200);
     }
     // Not installed: refused politely.
-    let r = say_in(&app, "T0009", ME, "map").await;
+    let r = app.say_in("T0009", ME, "map").await;
     assert!(r.contains("install"), "{r}");
     app.state.clock.freeze(utc("2026-11-23T10:00:00Z"));
     assert!(
-        say_in(
-            &app,
-            "T0001",
-            ME,
-            "add <@U0ANA|ana> weekly because T1SECRET"
-        )
-        .await
-        .contains("Added")
-    );
-    assert!(
-        say_in(&app, "T0002", ME, "add <@U0BOB|bob> weekly")
+        app.say_in("T0001", ME, "add <@U0ANA|ana> weekly because T1SECRET")
             .await
             .contains("Added")
     );
-    let map2 = say_in(&app, "T0002", ME, "map").await;
+    assert!(
+        app.say_in("T0002", ME, "add <@U0BOB|bob> weekly")
+            .await
+            .contains("Added")
+    );
+    let map2 = app.say_in("T0002", ME, "map").await;
     assert!(
         map2.contains("U0BOB") && !map2.contains("U0ANA") && !map2.contains("T1SECRET"),
         "{map2}"
@@ -242,8 +222,8 @@ async fn an_uninstall_stops_everything_and_the_data_goes_after_the_grace_period(
         back(&app, code, &state).await;
     }
     app.state.clock.freeze(utc("2026-11-23T10:00:00Z"));
-    say_in(&app, "T0001", ME, "add <@U0ANA|ana> weekly").await;
-    say_in(&app, "T0002", ME, "add <@U0BOB|bob> weekly").await;
+    app.say_in("T0001", ME, "add <@U0ANA|ana> weekly").await;
+    app.say_in("T0002", ME, "add <@U0BOB|bob> weekly").await;
     let ev = json!({"type": "event_callback", "team_id": "T0001", "api_app_id": "A0123ABCD",
         "event_id": "EvUNINSTALL", "event_time": 1700000000,
         "event": {"type": "app_uninstalled"}});
@@ -294,7 +274,7 @@ async fn a_reinstall_keeps_the_data_and_a_late_uninstall_event_changes_nothing()
     let state = install_link(&app).await;
     back(&app, "code-T0001", &state).await;
     app.state.clock.freeze(utc("2026-11-23T10:00:00Z"));
-    say_in(&app, "T0001", ME, "add <@U0ANA|ana> weekly").await;
+    app.say_in("T0001", ME, "add <@U0ANA|ana> weekly").await;
     let uninstall = |id: &str, t: i64| {
         json!({"type": "event_callback", "team_id": "T0001", "api_app_id": "A0123ABCD",
             "event_id": id, "event_time": t, "event": {"type": "app_uninstalled"}})

@@ -138,21 +138,8 @@ async fn a_three_month_old_series_is_reviewed_instead_of_nudged() {
             .contains("not on your map")
     );
     // Nor does the same user id in another workspace.
-    let body =
-        TestApp::slash_body(ME, "review <@U0BOB|bob>").replace("team_id=T0001", "team_id=T0002");
-    let resp = app
-        .post_signed(
-            "/slack/commands",
-            "application/x-www-form-urlencoded",
-            &body,
-            Some(chrono::Utc::now().timestamp()),
-        )
-        .await;
-    let v: serde_json::Value = resp.json().await.unwrap();
-    assert!(
-        v["text"].as_str().unwrap().contains("not on your map"),
-        "{v}"
-    );
+    let r = app.say_in("T0002", ME, "review <@U0BOB|bob>").await;
+    assert!(r.contains("not on your map"), "{r}");
 }
 
 #[tokio::test]
