@@ -25,23 +25,6 @@ async fn with_peers() -> TestApp {
     app
 }
 
-/// `/peer <text>` as ME from another workspace: the reply text.
-async fn say_elsewhere(app: &TestApp, text: &str) -> String {
-    let body = TestApp::slash_body(ME, text).replace("team_id=T0001", "team_id=T0002");
-    let resp = app
-        .post_signed(
-            "/slack/commands",
-            "application/x-www-form-urlencoded",
-            &body,
-            Some(chrono::Utc::now().timestamp()),
-        )
-        .await;
-    assert_eq!(resp.status(), 200);
-    let v: Value = resp.json().await.unwrap();
-    assert_eq!(v["response_type"], "ephemeral");
-    v["text"].as_str().unwrap_or_default().to_string()
-}
-
 fn button(app: &TestApp, msg: &Value, action: &str, block: &str, value: &str) -> Value {
     button_press(app, ME, msg, action, block, value)
 }
@@ -125,10 +108,10 @@ async fn notes_are_kept_listed_newest_first_and_deleted_by_id_for_their_author_o
     );
     let r = app.say(BOB, "note <@U0ANA> delete 1").await;
     assert!(r.contains("no note #1"), "{r}");
-    let elsewhere = say_elsewhere(&app, "notes <@U0ANA>").await;
+    let elsewhere = app.say_in("T0002", ME, "notes <@U0ANA>").await;
     assert!(elsewhere.contains("not on your map"), "{elsewhere}");
     assert!(
-        !say_elsewhere(&app, "note <@U0ANA> delete 1")
+        !app.say_in("T0002", ME, "note <@U0ANA> delete 1")
             .await
             .contains("Deleted")
     );
@@ -185,7 +168,7 @@ async fn prep_gathers_reason_warmth_notes_checkins_offers_context_and_untold_hea
         theirs.contains("not on your map") && !theirs.contains("Ada"),
         "{theirs}"
     );
-    let elsewhere = say_elsewhere(&app, "prep <@U0ANA>").await;
+    let elsewhere = app.say_in("T0002", ME, "prep <@U0ANA>").await;
     assert!(elsewhere.contains("not on your map"), "{elsewhere}");
     assert!(app.slack.dms().is_empty(), "prep is never posted anywhere");
 }
@@ -262,7 +245,7 @@ async fn the_nudge_carries_prep_and_offer_buttons_and_a_done_offer_stops_coming_
     let r = app.say(BOB, "offered <@U0ANA> done 3").await;
     assert!(r.contains("no offer #3"), "{r}");
     assert!(
-        !say_elsewhere(&app, "offered <@U0ANA> done 3")
+        !app.say_in("T0002", ME, "offered <@U0ANA> done 3")
             .await
             .contains("done:")
     );
@@ -331,7 +314,7 @@ async fn a_cooling_peer_near_their_milestone_comes_first_on_the_map_the_home_and
     // Nobody else sees it.
     app.say(BOB, "add <@U0ANA>").await;
     assert!(!app.say(BOB, "map").await.contains("cut-over"));
-    assert!(!say_elsewhere(&app, "map").await.contains("cut-over"));
+    assert!(!app.say_in("T0002", ME, "map").await.contains("cut-over"));
 
     // A past milestone is kept but no longer shown; clear ends the current one.
     app.say(ME, "milestone <@U0ANA> tomorrow their launch")

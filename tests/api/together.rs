@@ -43,22 +43,6 @@ fn dms_to(app: &TestApp, user: &str) -> Vec<Value> {
         .collect()
 }
 
-/// `/peer <text>` as `user` from another workspace: the reply text.
-async fn say_elsewhere(app: &TestApp, user: &str, text: &str) -> String {
-    let body = TestApp::slash_body(user, text).replace("team_id=T0001", "team_id=T0002");
-    let resp = app
-        .post_signed(
-            "/slack/commands",
-            "application/x-www-form-urlencoded",
-            &body,
-            Some(chrono::Utc::now().timestamp()),
-        )
-        .await;
-    assert_eq!(resp.status(), 200);
-    let v: Value = resp.json().await.unwrap();
-    v["text"].as_str().unwrap_or_default().to_string()
-}
-
 #[tokio::test]
 async fn together_is_kept_privately_and_bad_inputs_write_nothing() {
     let app = with_ana().await;
@@ -113,11 +97,11 @@ async fn together_is_kept_privately_and_bad_inputs_write_nothing() {
     let r = app.say(BOB, "together lookback 1 stop").await;
     assert!(r.contains("no open piece of work together #1"), "{r}");
     assert!(
-        say_elsewhere(&app, ME, "together")
+        app.say_in("T0002", ME, "together")
             .await
             .contains("Nothing open together")
     );
-    let r = say_elsewhere(&app, ME, "together lookback 1 stop").await;
+    let r = app.say_in("T0002", ME, "together lookback 1 stop").await;
     assert!(r.contains("no open piece of work together #1"), "{r}");
     assert_eq!(
         app.count("select count(*) from together where status = 'open'")
