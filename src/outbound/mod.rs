@@ -84,6 +84,14 @@ pub enum Notice {
         initiator: UserId,
         topic: String,
     },
+    /// To each author: Slack refused to deliver their approved escalation; it is open again.
+    EscalationUndelivered {
+        number: i64,
+        topic: String,
+        to: Destination,
+        other: UserId,
+        why: String,
+    },
     /// A joint escalation both authors approved, to its destination (a person's DM or a
     /// channel; the outbox records it under the initiator).
     Escalation {
@@ -240,6 +248,7 @@ impl Notice {
             Notice::LoanDue { .. } => "loan_due",
             Notice::EscalationInvite { .. } => "escalation_invite",
             Notice::Escalation { .. } => "escalation",
+            Notice::EscalationUndelivered { .. } => "escalation_undelivered",
             Notice::PeerLeft { .. } => "peer_left",
             Notice::TogetherEnded { .. } => "together_ended",
             Notice::TogetherPeer { .. } => crate::domain::TOGETHER_PEER_KIND,
@@ -328,6 +337,9 @@ impl Notice {
             }
             Notice::EscalationInvite { number, .. } => {
                 format!("invitation to joint escalation #{number}")
+            }
+            Notice::EscalationUndelivered { number, .. } => {
+                format!("joint escalation #{number} could not be delivered")
             }
             Notice::Escalation { number, to, .. } => {
                 format!("joint escalation #{number} to {}", to.mention())
@@ -502,6 +514,22 @@ impl Notice {
                     peer.mention()
                 )
             }
+            Notice::EscalationUndelivered {
+                number,
+                topic,
+                to,
+                other,
+                why,
+            } => format!(
+                "Joint escalation #{number} “{}”, which you and {} approved, could not be \
+                 delivered to {} (Slack says `{}`). It is open again: set where it goes with \
+                 `/peer escalation {number} to @person` or `to #channel` (invite Sideways to a \
+                 channel first), then approve it again, both of you.",
+                escape_mrkdwn(topic),
+                other.mention(),
+                to.mention(),
+                escape_mrkdwn(why)
+            ),
             Notice::EscalationInvite {
                 number,
                 initiator,
@@ -701,6 +729,10 @@ impl Notice {
                 ),
                 choice(format!("Close #{n}"), format!("together lookback {n} stop")),
             ],
+            Notice::EscalationUndelivered { number: n, .. } => vec![choice(
+                format!("Read escalation #{n}"),
+                format!("escalation {n}"),
+            )],
             Notice::Digest { .. }
             | Notice::MeetingPrep { .. }
             | Notice::PeerLeft { .. }

@@ -340,6 +340,25 @@ async fn deliver(
             tracing::error!(error = %e, user = %job.owner.user, "Slack refused the message; kept as failed");
             store.mark_failed(job.id, &e).await?;
             state.metrics.failed();
+            if let Notice::Escalation {
+                number, topic, to, ..
+            } = &job.notice
+            {
+                // Its authors were told it went: reopen it and tell them it did not.
+                let notice = |_me: &UserId, other: &UserId| {
+                    serde_json::to_string(&Notice::EscalationUndelivered {
+                        number: *number,
+                        topic: topic.clone(),
+                        to: to.clone(),
+                        other: other.clone(),
+                        why: e.clone(),
+                    })
+                    .map_err(|e| e.to_string())
+                };
+                store
+                    .reopen_undelivered_escalation(&job.owner.team, *number, &notice, now)
+                    .await?;
+            }
             Ok(None)
         }
     }

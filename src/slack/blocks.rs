@@ -281,6 +281,7 @@ pub fn notice(n: &Notice, done: &BTreeMap<String, String>) -> Vec<Value> {
         | Notice::MeetingPrep { .. }
         | Notice::ContextStale { .. }
         | Notice::Escalation { .. }
+        | Notice::EscalationUndelivered { .. }
         | Notice::TogetherPeer { .. } => sections(&n.text()),
     };
     for b in blocks.iter_mut() {

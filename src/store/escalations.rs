@@ -6,7 +6,7 @@
 use super::{Result, Store, StoreError, instant};
 use crate::domain::{
     ApproveRefusal, ChannelId, Destination, Escalation, EscalationState, Owner, Position, Side,
-    UserId,
+    TeamId, UserId,
 };
 use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, Transaction};
@@ -280,6 +280,54 @@ impl Store {
         Ok(Ok(Approved { doc, sent }))
     }
 
+    /// Slack refused to deliver sent document `number` for good (the channel is gone, the bot
+    /// was removed): it is open again at a new version, so both must approve again, and
+    /// `notice(author, other)` is recorded for each author, due at once. `false` when it was
+    /// not a sent document (nothing changes).
+    pub async fn reopen_undelivered_escalation(
+        &self,
+        team: &TeamId,
+        number: i64,
+        notice: &(dyn Fn(&UserId, &UserId) -> std::result::Result<String, String> + Sync),
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin_with("begin immediate").await?;
+        let row: Option<(String, String)> = sqlx::query_as(
+            "update escalation set state = 'open', version = version + 1, closed_at = null \
+             where team_id = ? and number = ? and state = 'sent' returning initiator_id, peer_id",
+        )
+        .bind(team.as_str())
+        .bind(number)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((a, b)) = row else {
+            return Ok(false);
+        };
+        let corrupt = || StoreError::Corrupt("escalation authors".into());
+        let (a, b) = (
+            UserId::parse(&a).ok_or_else(corrupt)?,
+            UserId::parse(&b).ok_or_else(corrupt)?,
+        );
+        for (me, other) in [(&a, &b), (&b, &a)] {
+            let payload = notice(me, other).map_err(StoreError::Corrupt)?;
+            let owner = Owner::new(team.clone(), me.clone());
+            let key = format!("{number}:{now}");
+            queue_keyed(
+                &mut tx,
+                self,
+                &owner,
+                me,
+                "escalation_undelivered",
+                &key,
+                &payload,
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Either author withdraws the whole (open) document.
     pub async fn withdraw_escalation(
         &self,
@@ -395,6 +443,30 @@ async fn queue_now(
     payload: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    queue_keyed(
+        tx,
+        store,
+        owner,
+        to,
+        kind,
+        &number.to_string(),
+        payload,
+        now,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn queue_keyed(
+    tx: &mut Transaction<'_, Sqlite>,
+    store: &Store,
+    owner: &Owner,
+    to: &UserId,
+    kind: &str,
+    key: &str,
+    payload: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     sqlx::query(
         "insert into delivery (team_id, user_id, kind, dedupe_key, payload_enc, status, attempts, \
          next_attempt_at, created_at) values (?, ?, ?, ?, ?, 'pending', 0, ?, ?) \
@@ -403,7 +475,7 @@ async fn queue_now(
     .bind(owner.team.as_str())
     .bind(to.as_str())
     .bind(kind)
-    .bind(number.to_string())
+    .bind(key)
     .bind(store.cipher.seal(payload))
     .bind(instant(now))
     .bind(instant(now))

@@ -298,3 +298,45 @@ async fn a_withdrawn_escalation_is_never_sent_and_bad_starts_write_nothing() {
         home.escalations
     );
 }
+
+/// Both approved, but Slack refuses the post for good (the bot was removed from the channel):
+/// the document opens again and both authors are told, once.
+#[tokio::test]
+async fn an_escalation_slack_refuses_opens_again_and_both_authors_are_told() {
+    let app = spawn_app().await;
+    app.state.clock.freeze(utc("2026-12-03T10:00:00Z"));
+    app.slack.set_members("C0LEADS", &[ME, ANA]);
+    app.say(
+        ME,
+        "escalate <@U0ANA|ana> the on-call split to <#C0LEADS|leads>",
+    )
+    .await;
+    submit_side(
+        &app,
+        ME,
+        "VR1",
+        1,
+        ANA,
+        side("fair rota", None, Some("pick a split")),
+    )
+    .await;
+    submit_side(&app, ANA, "VR2", 1, ME, side("keep ours", None, None)).await;
+    app.tick("2026-12-03T10:00:30Z").await; // the invitation
+    app.say(ME, "escalation 1 approve").await;
+    app.say(ANA, "escalation 1 approve").await;
+    app.slack.script(Script::Error("channel_not_found"));
+    app.tick("2026-12-03T10:01:00Z").await;
+    assert!(sent_to(&app, "C0LEADS").is_empty());
+    let doc = app.say(ME, "escalation 1").await;
+    assert!(doc.contains("open, version 4, approved by nobody"), "{doc}");
+    app.tick("2026-12-03T10:01:30Z").await;
+    app.tick("2026-12-03T10:02:00Z").await;
+    for who in [ME, ANA] {
+        let told: Vec<String> = sent_to(&app, who)
+            .into_iter()
+            .filter(|t| t.contains("could not be delivered"))
+            .collect();
+        assert_eq!(told.len(), 1, "{who}: {told:?}");
+        assert!(told[0].contains("channel_not_found"), "{told:?}");
+    }
+}
