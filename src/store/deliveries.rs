@@ -44,6 +44,36 @@ pub(super) async fn claim_tx(
     Ok(id.map(|r| r.0))
 }
 
+/// Records a message for `to`, due at once (`pending`, no lease): the scheduler's next pass
+/// sends it, with the retries and crash look-up every outbox message has. One per
+/// `(to, kind, key)`, ever. For messages a command decides on (an escalation's invitation and
+/// delivery), inside the transaction that decides them.
+pub(super) async fn queue_tx(
+    tx: &mut Transaction<'_, Sqlite>,
+    store: &Store,
+    to: &Owner,
+    kind: &str,
+    key: &str,
+    payload: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "insert into delivery (team_id, user_id, kind, dedupe_key, payload_enc, status, attempts, \
+         next_attempt_at, created_at) values (?, ?, ?, ?, ?, 'pending', 0, ?, ?) \
+         on conflict (team_id, user_id, kind, dedupe_key) do nothing",
+    )
+    .bind(to.team.as_str())
+    .bind(to.user.as_str())
+    .bind(kind)
+    .bind(key)
+    .bind(store.cipher.seal(payload))
+    .bind(instant(now))
+    .bind(instant(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 type RetryRow = (
     i64,
     String,

@@ -3,6 +3,7 @@
 //! change; the approval that completes it records its delivery in the outbox in that same
 //! transaction, so it goes out exactly once.
 
+use super::deliveries::queue_tx;
 use super::{Result, Store, StoreError, instant};
 use crate::domain::{
     ApproveRefusal, ChannelId, Destination, Escalation, EscalationState, Owner, Position, Side,
@@ -100,13 +101,13 @@ impl Store {
             .await?;
         }
         let payload = invite(n).map_err(StoreError::Corrupt)?;
-        queue_now(
+        let them = Owner::new(owner.team.clone(), peer.clone());
+        queue_tx(
             &mut tx,
             self,
-            owner,
-            peer,
+            &them,
             "escalation_invite",
-            n,
+            &n.to_string(),
             &payload,
             now,
         )
@@ -263,13 +264,12 @@ impl Store {
             .await?;
             // Recorded under the initiator; the key makes it one message, ever.
             let initiator = Owner::new(owner.team.clone(), doc.initiator.author.clone());
-            queue_now(
+            queue_tx(
                 &mut tx,
                 self,
                 &initiator,
-                &doc.initiator.author,
                 "escalation",
-                number,
+                &number.to_string(),
                 &payload,
                 now,
             )
@@ -312,11 +312,10 @@ impl Store {
             let payload = notice(me, other).map_err(StoreError::Corrupt)?;
             let owner = Owner::new(team.clone(), me.clone());
             let key = format!("{number}:{now}");
-            queue_keyed(
+            queue_tx(
                 &mut tx,
                 self,
                 &owner,
-                me,
                 "escalation_undelivered",
                 &key,
                 &payload,
@@ -427,61 +426,6 @@ impl Store {
             },
         )))
     }
-}
-
-/// Records a message for `to` (under `owner`'s workspace), due at once: the scheduler's next
-/// pass sends it, with the retries and crash look-up every outbox message has. One per
-/// `(to, kind, number)`, ever.
-#[allow(clippy::too_many_arguments)]
-async fn queue_now(
-    tx: &mut Transaction<'_, Sqlite>,
-    store: &Store,
-    owner: &Owner,
-    to: &UserId,
-    kind: &str,
-    number: i64,
-    payload: &str,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    queue_keyed(
-        tx,
-        store,
-        owner,
-        to,
-        kind,
-        &number.to_string(),
-        payload,
-        now,
-    )
-    .await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn queue_keyed(
-    tx: &mut Transaction<'_, Sqlite>,
-    store: &Store,
-    owner: &Owner,
-    to: &UserId,
-    kind: &str,
-    key: &str,
-    payload: &str,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    sqlx::query(
-        "insert into delivery (team_id, user_id, kind, dedupe_key, payload_enc, status, attempts, \
-         next_attempt_at, created_at) values (?, ?, ?, ?, ?, 'pending', 0, ?, ?) \
-         on conflict (team_id, user_id, kind, dedupe_key) do nothing",
-    )
-    .bind(owner.team.as_str())
-    .bind(to.as_str())
-    .bind(kind)
-    .bind(key)
-    .bind(store.cipher.seal(payload))
-    .bind(instant(now))
-    .bind(instant(now))
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 fn dest_columns(to: Option<&Destination>) -> (Option<&'static str>, Option<String>) {

@@ -200,18 +200,17 @@ impl Store {
         number: i64,
         next: Option<(DateTime<Utc>, i64)>,
     ) -> Result<()> {
-        let mut q = sqlx::query(
+        sqlx::query(
             "update together set peer_notice_at = ?, peer_period = coalesce(?, peer_period) \
              where team_id = ? and owner_id = ? and number = ?",
-        );
-        q = q
-            .bind(next.map(|(at, _)| instant(at)))
-            .bind(next.map(|(_, p)| p));
-        q.bind(owner.team.as_str())
-            .bind(owner.user.as_str())
-            .bind(number)
-            .execute(&self.pool)
-            .await?;
+        )
+        .bind(next.map(|(at, _)| instant(at)))
+        .bind(next.map(|(_, p)| p))
+        .bind(owner.team.as_str())
+        .bind(owner.user.as_str())
+        .bind(number)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

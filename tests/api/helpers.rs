@@ -703,27 +703,11 @@ impl TestApp {
         .unwrap()
     }
 
-    /// Runs `/peer <text>` as `user`, signed now; asserts the 200 and returns the reply JSON.
-    pub async fn slash(&self, user: &str, text: &str) -> Value {
-        let body = Self::slash_body(user, text);
-        let resp = self
-            .post_signed(
-                "/slack/commands",
-                "application/x-www-form-urlencoded",
-                &body,
-                Some(Utc::now().timestamp()),
-            )
-            .await;
-        assert_eq!(resp.status(), 200, "/peer {text}");
-        let v: Value = resp.json().await.unwrap();
-        assert_eq!(v["response_type"], "ephemeral", "/peer {text}: {v}");
-        assert_names_not_escapes(v["text"].as_str().unwrap_or_default());
-        v
-    }
-
-    /// `/peer <text>` as `user`, signed now: the raw response body (empty when a form opened).
-    pub async fn slash_raw(&self, user: &str, text: &str) -> String {
-        let body = Self::slash_body(user, text);
+    /// `/peer <text>` as `user` of workspace `team`, signed now: asserts the 200 and returns
+    /// the raw response body (empty when a form opened).
+    pub async fn slash_raw_in(&self, team: &str, user: &str, text: &str) -> String {
+        let body =
+            Self::slash_body(user, text).replace("team_id=T0001", &format!("team_id={team}"));
         let resp = self
             .post_signed(
                 "/slack/commands",
@@ -736,22 +720,34 @@ impl TestApp {
         resp.text().await.unwrap()
     }
 
+    /// `/peer <text>` as `user` of workspace `team`: the reply JSON, checked to be ephemeral
+    /// and to show names, not escapes.
+    pub async fn slash_in(&self, team: &str, user: &str, text: &str) -> Value {
+        let raw = self.slash_raw_in(team, user, text).await;
+        let v: Value =
+            serde_json::from_str(&raw).unwrap_or_else(|e| panic!("/peer {text}: {e}: {raw}"));
+        assert_eq!(v["response_type"], "ephemeral", "/peer {text}: {v}");
+        assert_names_not_escapes(v["text"].as_str().unwrap_or_default());
+        v
+    }
+
+    /// Runs `/peer <text>` as `user`, signed now; asserts the 200 and returns the reply JSON.
+    pub async fn slash(&self, user: &str, text: &str) -> Value {
+        self.slash_in(TEAM, user, text).await
+    }
+
+    /// `/peer <text>` as `user`, signed now: the raw response body (empty when a form opened).
+    pub async fn slash_raw(&self, user: &str, text: &str) -> String {
+        self.slash_raw_in(TEAM, user, text).await
+    }
+
     /// The reply text of `/peer <text>` as `user` of workspace `team` (another workspace than
     /// the usual one, say).
     pub async fn say_in(&self, team: &str, user: &str, text: &str) -> String {
-        let body =
-            Self::slash_body(user, text).replace("team_id=T0001", &format!("team_id={team}"));
-        let resp = self
-            .post_signed(
-                "/slack/commands",
-                "application/x-www-form-urlencoded",
-                &body,
-                Some(Utc::now().timestamp()),
-            )
-            .await;
-        assert_eq!(resp.status(), 200, "/peer {text}");
-        let v: Value = resp.json().await.unwrap();
-        v["text"].as_str().unwrap_or_default().to_string()
+        self.slash_in(team, user, text).await["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// The reply text of `/peer <text>` as `user`.
@@ -848,4 +844,36 @@ pub fn submission(user: &str, view_id: &str, callback: &str, meta: &str, values:
         "response_urls": [],
         "is_enterprise_install": false
     })
+}
+
+/// The confirmation button's token in a reply.
+pub fn confirm_token(reply: &Value) -> String {
+    reply["blocks"][1]["elements"][0]["value"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no confirm button in {reply}"))
+        .to_string()
+}
+
+/// Presses the confirmation as `user` (in an ephemeral message) and returns what it answered.
+pub async fn press_confirm(app: &TestApp, user: &str, token: &str) -> String {
+    let before = app.slack.calls("response_url").len();
+    let payload = json!({
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "acme"},
+        "user": {"id": user, "team_id": TEAM},
+        "api_app_id": "A0123ABCD",
+        "trigger_id": "1234567890123.1234567890123.0123456789abcdef",
+        "container": {"type": "message", "message_ts": "1700000000.000001", "channel_id": "C2147483705", "is_ephemeral": true},
+        "response_url": app.slack.response_url(),
+        "state": {"values": {}},
+        "actions": [{"action_id": "sw_confirm_forget", "block_id": "confirm", "value": token,
+            "type": "button", "text": {"type": "plain_text", "text": "x"}, "action_ts": "1700000005.194939"}]
+    });
+    assert_eq!(app.interact(&payload).await.status(), 200);
+    app.settle().await;
+    let calls = app.slack.calls("response_url");
+    assert_eq!(calls.len(), before + 1, "one private answer");
+    let text = calls[before].body["text"].as_str().unwrap().to_string();
+    assert_names_not_escapes(&text);
+    text
 }

@@ -2,7 +2,7 @@
 //! deleted (rows, the database file, later messages) and what the exported file holds.
 
 use crate::helpers::*;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const ME: &str = "U0ME";
 const ANA: &str = "U0ANA";
@@ -29,38 +29,6 @@ async fn with_history() -> TestApp {
         .await;
     app.say(ME, "context set hiring freeze").await;
     app
-}
-
-/// The confirmation button's token in a reply.
-fn token(reply: &Value) -> String {
-    reply["blocks"][1]["elements"][0]["value"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no confirm button in {reply}"))
-        .to_string()
-}
-
-/// Presses the confirmation as `user` (in an ephemeral message) and returns what it answered.
-async fn press(app: &TestApp, user: &str, token: &str) -> String {
-    let before = app.slack.calls("response_url").len();
-    let payload = json!({
-        "type": "block_actions",
-        "team": {"id": TEAM, "domain": "acme"},
-        "user": {"id": user, "team_id": TEAM},
-        "api_app_id": "A0123ABCD",
-        "trigger_id": "1234567890123.1234567890123.0123456789abcdef",
-        "container": {"type": "message", "message_ts": "1700000000.000001", "channel_id": "C2147483705", "is_ephemeral": true},
-        "response_url": app.slack.response_url(),
-        "state": {"values": {}},
-        "actions": [{"action_id": "sw_confirm_forget", "block_id": "confirm", "value": token,
-            "type": "button", "text": {"type": "plain_text", "text": "x"}, "action_ts": "1700000005.194939"}]
-    });
-    assert_eq!(app.interact(&payload).await.status(), 200);
-    app.settle().await;
-    let calls = app.slack.calls("response_url");
-    assert_eq!(calls.len(), before + 1, "one private answer");
-    let text = calls[before].body["text"].as_str().unwrap().to_string();
-    assert_names_not_escapes(&text);
-    text
 }
 
 async fn rows_about_ana(app: &TestApp) -> i64 {
@@ -99,15 +67,15 @@ async fn forget_a_peer_asks_first_then_deletes_once_and_leaves_nothing_in_the_fi
         ask["text"].as_str().unwrap().contains("cannot be undone"),
         "{ask}"
     );
-    let token = token(&ask);
+    let token = confirm_token(&ask);
     assert!(rows_about_ana(&app).await > 0, "asking deletes nothing");
 
     // Another user pressing it deletes nothing.
-    let other = press(&app, BOB, &token).await;
+    let other = press_confirm(&app, BOB, &token).await;
     assert!(other.contains("not yours"), "{other}");
     assert_eq!(rows_about_ana(&app).await, 4);
 
-    let done = press(&app, ME, &token).await;
+    let done = press_confirm(&app, ME, &token).await;
     assert!(done.contains("Deleted everything you kept about"), "{done}");
     for part in [
         "map entries: 1",
@@ -125,7 +93,7 @@ async fn forget_a_peer_asks_first_then_deletes_once_and_leaves_nothing_in_the_fi
     assert_eq!(app.count("select count(*) from context").await, 1);
 
     // A second press: clear error, nothing more deleted.
-    let again = press(&app, ME, &token).await;
+    let again = press_confirm(&app, ME, &token).await;
     assert!(again.contains("already used"), "{again}");
 
     // Nothing of ANA is left in the database file, and nothing about them is sent later.
@@ -153,12 +121,12 @@ async fn forget_refuses_strangers_and_expired_confirmations_deleting_nothing() {
     let bad = app.say(ME, "forget ana").await;
     assert!(bad.contains("/peer forget"), "{bad}");
 
-    let token = token(&app.slash(ME, "forget me").await);
+    let token = confirm_token(&app.slash(ME, "forget me").await);
     app.state.clock.freeze(utc("2026-11-13T10:11:00Z"));
-    let late = press(&app, ME, &token).await;
+    let late = press_confirm(&app, ME, &token).await;
     assert!(late.contains("expired"), "{late}");
     assert_eq!(rows_about_ana(&app).await, 4);
-    let forged = press(&app, ME, "00ff").await;
+    let forged = press_confirm(&app, ME, "00ff").await;
     assert!(forged.contains("Nothing"), "{forged}");
 }
 
@@ -187,8 +155,8 @@ async fn forget_me_deletes_every_owned_row_and_nothing_is_sent_later() {
     assert_eq!(app.count("select count(*) from snooze_log").await, 1);
     assert_eq!(app.count("select count(*) from escalation_side").await, 4);
 
-    let token = token(&app.slash(ME, "forget me").await);
-    let done = press(&app, ME, &token).await;
+    let token = confirm_token(&app.slash(ME, "forget me").await);
+    let done = press_confirm(&app, ME, &token).await;
     assert!(
         done.contains("Deleted everything Sideways kept for you"),
         "{done}"

@@ -320,27 +320,10 @@ async fn look_back_form_keeps_notes_and_keep_going_sets_another_end() {
     assert!(app.tick("2026-12-14T14:00:00Z").await.is_empty());
 }
 
-/// Presses a forget confirmation from its reply.
+/// Asks to forget and presses the confirmation.
 async fn forget(app: &TestApp, text: &str) {
-    let reply = app.slash(ME, text).await;
-    let token = reply["blocks"][1]["elements"][0]["value"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no confirm button in {reply}"))
-        .to_string();
-    let press = json!({
-        "type": "block_actions",
-        "team": {"id": TEAM, "domain": "acme"},
-        "user": {"id": ME, "team_id": TEAM},
-        "api_app_id": "A0123ABCD",
-        "trigger_id": "1234567890123.1234567890123.0123456789abcdef",
-        "container": {"type": "message", "message_ts": "1700000000.000001", "channel_id": "C2147483705", "is_ephemeral": true},
-        "response_url": app.slack.response_url(),
-        "state": {"values": {}},
-        "actions": [{"action_id": "sw_confirm_forget", "block_id": "confirm", "value": token,
-            "type": "button", "text": {"type": "plain_text", "text": "x"}, "action_ts": "1700000005.194939"}]
-    });
-    assert_eq!(app.interact(&press).await.status(), 200);
-    app.settle().await;
+    let token = confirm_token(&app.slash(ME, text).await);
+    press_confirm(app, ME, &token).await;
 }
 
 #[tokio::test]
