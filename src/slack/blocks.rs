@@ -322,12 +322,10 @@ fn option(text: &str, value: &str) -> Value {
 pub struct FormMeta {
     pub peer: UserId,
     pub from: Option<MessageRef>,
-    /// The joint escalation a side form belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The numbered item the form is about (a joint escalation's side, a piece of work
+    /// together's look-back); which kind, its callback id says.
+    #[serde(default, alias = "together", skip_serializing_if = "Option::is_none")]
     pub number: Option<i64>,
-    /// The piece of work together a look-back form is about.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub together: Option<i64>,
 }
 
 /// A form as a modal view.
@@ -338,7 +336,6 @@ pub fn form(f: &Form) -> Value {
                 peer: peer.clone(),
                 from: from.clone(),
                 number: None,
-                together: None,
             };
             json!({
                 "type": "modal",
@@ -368,7 +365,6 @@ pub fn form(f: &Form) -> Value {
                 peer: peer.clone(),
                 from: from.clone(),
                 number: None,
-                together: None,
             };
             let week = option("1 week", "7");
             json!({
@@ -399,7 +395,6 @@ pub fn form(f: &Form) -> Value {
                 peer: peer.clone(),
                 from: None,
                 number: None,
-                together: None,
             };
             let mut blocks = vec![section(&format!(
                 "Stuck with {}? Three questions, for you alone: the answers are kept with your notes about them.",
@@ -428,8 +423,7 @@ pub fn form(f: &Form) -> Value {
             let meta = FormMeta {
                 peer: peer.clone(),
                 from: from.clone(),
-                together: Some(*number),
-                number: None,
+                number: Some(*number),
             };
             let span = if *weeks == 1 {
                 "1 week".to_string()
@@ -471,7 +465,6 @@ fn escalation_form(
         peer: peer.clone(),
         from: None,
         number: Some(number),
-        together: None,
     };
     let mut blocks = vec![section(&format!(
         "Your side of “{}”, with {}. They can read it; it goes nowhere until you have both approved the same version, and any edit withdraws earlier approvals.",

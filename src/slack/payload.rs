@@ -241,7 +241,7 @@ pub fn interaction(v: &Value) -> Option<Parsed> {
                     Answers::Stuck(StuckAnswers::from_fields(|block| text_value(values, block)))
                 }
                 action::LOOKBACK_FORM => {
-                    let Some(number) = meta.together.filter(|n| *n > 0) else {
+                    let Some(number) = meta.number.filter(|n| *n > 0) else {
                         return Some(stale());
                     };
                     Answers::LookBack {
