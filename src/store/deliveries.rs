@@ -10,20 +10,23 @@
 //! before sending it again; a failure Slack answered (429, 5xx, an error code) leaves it as it
 //! was, so such retries send at once.
 
+use super::sql::Tx;
+use super::sql::db;
 use super::{Result, Store, StoreError, instant, peers::move_due_nudges};
 use crate::domain::{Owner, TeamId, UserId};
 use chrono::{DateTime, Utc};
-use sqlx::{Sqlite, Transaction};
 
 /// Inserts the claim's row and, if it won, moves its nudge times and heads-up stages.
 pub(super) async fn claim_tx(
     store: &Store,
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Tx<'_>,
     c: &DeliveryClaim<'_>,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
 ) -> Result<Option<i64>> {
-    let id: Option<(i64,)> = sqlx::query_as(
+    let id: Option<(i64,)> =
+        db!(&mut *tx, |ex| {
+            q::query_as(
         "insert into delivery (team_id, user_id, kind, dedupe_key, payload_enc, status, attempts, \
          next_attempt_at, created_at) values (?, ?, ?, ?, ?, 'sending', 1, ?, ?) \
          on conflict (team_id, user_id, kind, dedupe_key) do nothing returning delivery_id",
@@ -35,8 +38,8 @@ pub(super) async fn claim_tx(
     .bind(store.cipher.seal(c.payload))
     .bind(instant(lease_until))
     .bind(instant(now))
-    .fetch_optional(&mut **tx)
-    .await?;
+    .fetch_optional(ex).await
+        })?;
     if id.is_some() {
         move_due_nudges(tx, c.owner, c.nudges, now).await?;
         super::headsups::set_stages(tx, c.owner, c.headsups).await?;
@@ -49,7 +52,7 @@ pub(super) async fn claim_tx(
 /// `(to, kind, key)`, ever. For messages a command decides on (an escalation's invitation and
 /// delivery), inside the transaction that decides them.
 pub(super) async fn queue_tx(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Tx<'_>,
     store: &Store,
     to: &Owner,
     kind: &str,
@@ -57,7 +60,7 @@ pub(super) async fn queue_tx(
     payload: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query(
+    db!(&mut *tx, |ex| q::query(
         "insert into delivery (team_id, user_id, kind, dedupe_key, payload_enc, status, attempts, \
          next_attempt_at, created_at) values (?, ?, ?, ?, ?, 'pending', 0, ?, ?) \
          on conflict (team_id, user_id, kind, dedupe_key) do nothing",
@@ -69,8 +72,9 @@ pub(super) async fn queue_tx(
     .bind(store.cipher.seal(payload))
     .bind(instant(now))
     .bind(instant(now))
-    .execute(&mut **tx)
-    .await?;
+    .execute(ex)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -127,15 +131,16 @@ impl Store {
     }
 
     pub async fn delivery_recorded(&self, owner: &Owner, kind: &str, key: &str) -> Result<bool> {
-        let row: Option<(i64,)> = sqlx::query_as(
+        let row: Option<(i64,)> = db!(&self.pool, |ex| {
+            q::query_as(
             "select delivery_id from delivery where team_id = ? and user_id = ? and kind = ? and dedupe_key = ?",
         )
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
         .bind(kind)
         .bind(key)
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(ex).await
+        })?;
         Ok(row.is_some())
     }
 
@@ -174,24 +179,28 @@ impl Store {
         next_at: DateTime<Utc>,
         unsure: bool,
     ) -> Result<()> {
-        sqlx::query("update delivery set status = 'pending', last_error = ?, next_attempt_at = ?, unsure = ? where delivery_id = ?")
+        db!(&self.pool, |ex| {
+            q::query("update delivery set status = 'pending', last_error = ?, next_attempt_at = ?, unsure = ? where delivery_id = ?")
             .bind(error)
             .bind(instant(next_at))
-            .bind(unsure)
+            .bind(i64::from(unsure))
             .bind(id)
-            .execute(&self.pool)
-            .await?;
+            .execute(ex).await.map(|r| r.rows_affected())
+        })?;
         Ok(())
     }
 
     /// Gives up on a message Slack will never accept (user gone, app uninstalled); the row and
     /// its error stay for the operator to see.
     pub async fn mark_failed(&self, id: i64, error: &str) -> Result<()> {
-        sqlx::query("update delivery set status = 'failed', last_error = ? where delivery_id = ?")
-            .bind(error)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        db!(&self.pool, |ex| q::query(
+            "update delivery set status = 'failed', last_error = ? where delivery_id = ?"
+        )
+        .bind(error)
+        .bind(id)
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -201,14 +210,15 @@ impl Store {
         now: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<ClaimedDelivery>> {
-        let rows: Vec<RetryRow> = sqlx::query_as(
+        let rows: Vec<RetryRow> = db!(&self.pool, |ex| {
+            q::query_as(
             "select delivery_id, team_id, user_id, kind, dedupe_key, payload_enc, attempts, created_at from delivery \
              where status in ('pending', 'sending') and next_attempt_at <= ? order by next_attempt_at limit ?",
         )
         .bind(instant(now))
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(ex).await
+        })?;
         rows.into_iter()
             .map(
                 |(id, team, user, kind, key, payload, attempts, created_at)| {
@@ -232,22 +242,24 @@ impl Store {
 
     /// How many recorded messages are not yet sent, and the age in seconds of the oldest.
     pub async fn outbox_stats(&self, now: DateTime<Utc>) -> Result<(i64, f64)> {
-        let (n, oldest): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
+        let (n, oldest): (i64, Option<DateTime<Utc>>) =
+            db!(&self.pool, |ex| {
+                q::query_as(
             "select count(*), min(created_at) from delivery where status in ('pending', 'sending')",
         )
-        .fetch_one(&self.pool)
-        .await?;
+        .fetch_one(ex).await
+            })?;
         let age = oldest.map_or(0.0, |t| (now - t).num_milliseconds().max(0) as f64 / 1000.0);
         Ok((n, age))
     }
 
     /// When the earliest waiting message is due to be retried, if any is waiting.
     pub async fn next_retry_at(&self) -> Result<Option<DateTime<Utc>>> {
-        let row: (Option<DateTime<Utc>>,) = sqlx::query_as(
+        let row: (Option<DateTime<Utc>>,) = db!(&self.pool, |ex| q::query_as(
             "select min(next_attempt_at) from delivery where status in ('pending', 'sending')",
         )
-        .fetch_one(&self.pool)
-        .await?;
+        .fetch_one(ex)
+        .await)?;
         Ok(row.0)
     }
 
@@ -261,18 +273,20 @@ impl Store {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<Option<bool>> {
-        let row: Option<(bool,)> = sqlx::query_as(
+        let row: Option<(i64,)> =
+            db!(&self.pool, |ex| {
+                q::query_as(
             "update delivery set status = 'sending', attempts = attempts + 1, next_attempt_at = ?, \
-             unsure = (unsure = 1 or status = 'sending') \
+             unsure = case when unsure = 1 or status = 'sending' then 1 else 0 end \
              where delivery_id = ? and status in ('pending', 'sending') and next_attempt_at <= ? \
              returning unsure",
         )
         .bind(instant(lease_until))
         .bind(id)
         .bind(instant(now))
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|r| r.0))
+        .fetch_optional(ex).await
+            })?;
+        Ok(row.map(|r| r.0 != 0))
     }
 
     /// A message the bot sent to `owner`, found by where it landed; `None` if it was not sent to
@@ -283,7 +297,7 @@ impl Store {
         channel: &str,
         ts: &str,
     ) -> Result<Option<SentMessage>> {
-        let row: Option<(i64, Vec<u8>, Option<String>)> = sqlx::query_as(
+        let row: Option<(i64, Vec<u8>, Option<String>)> = db!(&self.pool, |ex| q::query_as(
             "select delivery_id, payload_enc, done from delivery \
              where team_id = ? and user_id = ? and channel_id = ? and message_ts = ?",
         )
@@ -291,8 +305,8 @@ impl Store {
         .bind(owner.user.as_str())
         .bind(channel)
         .bind(ts)
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(ex)
+        .await)?;
         let Some((id, payload, done)) = row else {
             return Ok(None);
         };
@@ -310,8 +324,25 @@ impl Store {
     /// Records that the block `block` of a sent message was acted on (`label` says how). False
     /// when it already was: the caller changes nothing.
     pub async fn mark_block_done(&self, id: i64, block: &str, label: &str) -> Result<bool> {
-        let path = format!("$.\"{}\"", block.replace('"', ""));
-        let r = sqlx::query(
+        let key = block.replace('"', "");
+        if self.is_postgres() {
+            // The same JSON object, kept as text, through Postgres's jsonb.
+            let r = db!(&self.pool, |ex| q::query(
+                "update delivery set done = (coalesce(done, '{}')::jsonb || \
+                 jsonb_build_object(?::text, ?::text))::text \
+                 where delivery_id = ? and (coalesce(done, '{}')::jsonb -> ?::text) is null",
+            )
+            .bind(&key)
+            .bind(label)
+            .bind(id)
+            .bind(&key)
+            .execute(ex)
+            .await
+            .map(|r| r.rows_affected()))?;
+            return Ok(r == 1);
+        }
+        let path = format!("$.\"{key}\"");
+        let r = db!(&self.pool, |ex| q::query(
             "update delivery set done = json_set(coalesce(done, '{}'), ?, ?) \
              where delivery_id = ? and json_extract(coalesce(done, '{}'), ?) is null",
         )
@@ -319,9 +350,10 @@ impl Store {
         .bind(label)
         .bind(id)
         .bind(&path)
-        .execute(&self.pool)
-        .await?;
-        Ok(r.rows_affected() == 1)
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(r == 1)
     }
 }
 

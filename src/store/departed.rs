@@ -2,6 +2,7 @@
 //! `/peer map all` and export, and their owners told once.
 
 use super::peers::PeerRow;
+use super::sql::db;
 use super::{Result, Store, StoreError, instant};
 use crate::domain::{Owner, Peer, TeamId, UserId};
 use chrono::{DateTime, Utc};
@@ -39,16 +40,17 @@ impl Store {
         user: &UserId,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin_with("begin immediate").await?;
-        sqlx::query(
+        let mut tx = self.pool.begin_write().await?;
+        db!(&mut tx, |ex| {
+            q::query(
             "insert into departed_user (team_id, user_id, noted_at) values (?, ?, ?) on conflict do nothing",
         )
         .bind(team.as_str())
         .bind(user.as_str())
         .bind(instant(now))
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!(
+        .execute(ex).await.map(|r| r.rows_affected())
+        })?;
+        db!(&mut tx, |ex| q::query(sqlx::AssertSqlSafe(format!(
             "insert into departed_peer (team_id, owner_id, {COLUMNS}, departed_at, tell_at) \
              select team_id, owner_id, {COLUMNS}, ?, ? from peer where team_id = ? and peer_id = ? \
              on conflict do nothing"
@@ -57,27 +59,32 @@ impl Store {
         .bind(instant(now))
         .bind(team.as_str())
         .bind(user.as_str())
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("delete from peer where team_id = ? and peer_id = ?")
-            .bind(team.as_str())
-            .bind(user.as_str())
-            .execute(&mut *tx)
-            .await?;
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
+        db!(&mut tx, |ex| q::query(
+            "delete from peer where team_id = ? and peer_id = ?"
+        )
+        .bind(team.as_str())
+        .bind(user.as_str())
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
         tx.commit().await?;
         Ok(())
     }
 
     /// The owner's departed peers, most recent first, with when they left.
     pub async fn departed_of(&self, owner: &Owner) -> Result<Vec<(Peer, DateTime<Utc>)>> {
-        let rows: Vec<DepartedRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let rows: Vec<DepartedRow> = db!(&self.pool, |ex| {
+            q::query_as(sqlx::AssertSqlSafe(format!(
             "select {COLUMNS}, departed_at from departed_peer where team_id = ? and owner_id = ? \
                  order by departed_at desc"
         )))
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(ex).await
+        })?;
         rows.into_iter()
             .map(|(p, r, c, a, l, s, at)| Ok((self.peer_from_row((p, r, c, a, l, s))?, at)))
             .collect()
@@ -85,14 +92,15 @@ impl Store {
 
     /// One departed peer of the owner's, if any.
     pub async fn departed(&self, owner: &Owner, peer: &UserId) -> Result<Option<Peer>> {
-        let row: Option<PeerRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let row: Option<PeerRow> = db!(&self.pool, |ex| {
+            q::query_as(sqlx::AssertSqlSafe(format!(
             "select {COLUMNS} from departed_peer where team_id = ? and owner_id = ? and peer_id = ?"
         )))
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
         .bind(peer.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(ex).await
+        })?;
         row.map(|r| self.peer_from_row(r)).transpose()
     }
 
@@ -102,14 +110,15 @@ impl Store {
         now: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<(Owner, Peer)>> {
-        let rows: Vec<OwnedDepartedRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "select team_id, owner_id, {COLUMNS} from departed_peer where tell_at <= ? \
+        let rows: Vec<OwnedDepartedRow> =
+            db!(&self.pool, |ex| q::query_as(sqlx::AssertSqlSafe(format!(
+                "select team_id, owner_id, {COLUMNS} from departed_peer where tell_at <= ? \
                  order by tell_at limit ?"
-        )))
-        .bind(instant(now))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+            )))
+            .bind(instant(now))
+            .bind(limit)
+            .fetch_all(ex)
+            .await)?;
         rows.into_iter()
             .map(|(t, o, p, r, c, a, l, s)| {
                 let owner = match (TeamId::parse(&t), UserId::parse(&o)) {
@@ -128,15 +137,16 @@ impl Store {
         peer: &UserId,
         at: Option<DateTime<Utc>>,
     ) -> Result<()> {
-        sqlx::query(
+        db!(&self.pool, |ex| {
+            q::query(
             "update departed_peer set tell_at = ? where team_id = ? and owner_id = ? and peer_id = ?",
         )
         .bind(at.map(instant))
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
         .bind(peer.as_str())
-        .execute(&self.pool)
-        .await?;
+        .execute(ex).await.map(|r| r.rows_affected())
+        })?;
         Ok(())
     }
 }

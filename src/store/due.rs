@@ -4,6 +4,7 @@
 
 use super::peers::{OWNED_PEER_COLUMNS, OwnedPeerRow};
 use super::profiles::{PROFILE_COLUMNS, ProfileRow, profile_from_row};
+use super::sql::db;
 use super::{DeliveryClaim, Profile, Result, Store, StoreError, instant, peers::move_due_nudges};
 use crate::domain::{CheckinSignals, Milestone, Offer, Owner, Peer, TeamId, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -65,18 +66,19 @@ impl Store {
             return Ok(DueBatch::default());
         }
         let json = owners_json(owners)?;
-        let rows: Vec<OwnerProfileRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "select u.team_id, u.user_id, {cols} from {OWNERS} \
+        let rows: Vec<OwnerProfileRow> =
+            db!(&self.pool, |ex| q::query_as(sqlx::AssertSqlSafe(format!(
+                "select u.team_id, u.user_id, {cols} from {OWNERS} \
                  join user_profile u on u.team_id = {TEAM_OF} and u.user_id = {USER_OF}",
-            cols = PROFILE_COLUMNS
-                .split(", ")
-                .map(|c| format!("u.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )))
-        .bind(&json)
-        .fetch_all(&self.pool)
-        .await?;
+                cols = PROFILE_COLUMNS
+                    .split(", ")
+                    .map(|c| format!("u.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )))
+            .bind(&json)
+            .fetch_all(ex)
+            .await)?;
         let mut batch = DueBatch::default();
         for (t, u, a, b, c, d, e, f) in rows {
             let row: ProfileRow = (a, b, c, d, e, f);
@@ -84,26 +86,28 @@ impl Store {
                 .profiles
                 .insert(owner(&t, &u)?, profile_from_row(row)?);
         }
-        let rows: Vec<OwnedPeerRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "select {OWNED_PEER_COLUMNS} from {OWNERS} \
+        let rows: Vec<OwnedPeerRow> =
+            db!(&self.pool, |ex| q::query_as(sqlx::AssertSqlSafe(format!(
+                "select {OWNED_PEER_COLUMNS} from {OWNERS} \
              join peer p on p.team_id = {TEAM_OF} and p.owner_id = {USER_OF} \
              order by p.team_id, p.owner_id, p.peer_id"
-        )))
-        .bind(&json)
-        .fetch_all(&self.pool)
-        .await?;
+            )))
+            .bind(&json)
+            .fetch_all(ex)
+            .await)?;
         for row in rows {
             let (o, p, at) = self.owned_peer_from_row(row)?;
             batch.peers.entry(o).or_default().push((p, at));
         }
-        let rows: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "select distinct h.team_id, h.owner_id from {OWNERS} \
+        let rows: Vec<(String, String)> =
+            db!(&self.pool, |ex| q::query_as(sqlx::AssertSqlSafe(format!(
+                "select distinct h.team_id, h.owner_id from {OWNERS} \
              join headsup h on h.team_id = {TEAM_OF} and h.owner_id = {USER_OF} \
              where h.status in ('open', 'done')"
-        )))
-        .bind(&json)
-        .fetch_all(&self.pool)
-        .await?;
+            )))
+            .bind(&json)
+            .fetch_all(ex)
+            .await)?;
         for (t, u) in rows {
             batch.with_headsups.insert(owner(&t, &u)?);
         }
@@ -119,8 +123,8 @@ impl Store {
         if owners.is_empty() {
             return Ok(HashMap::new());
         }
-        let rows: Vec<SignalRow> =
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let rows: Vec<SignalRow> = db!(&self.pool, |ex| {
+            q::query_as(sqlx::AssertSqlSafe(format!(
                 "select team_id, owner_id, peer_id, status_sync, rn from (\
                    select c.team_id, c.owner_id, c.peer_id, c.status_sync, \
                    row_number() over (partition by c.team_id, c.owner_id, c.peer_id \
@@ -129,25 +133,27 @@ impl Store {
                  ranked where rn <= 2 order by team_id, owner_id, peer_id, rn"
             )))
             .bind(owners_json(owners)?)
-            .fetch_all(&self.pool)
-            .await?;
+            .fetch_all(ex).await
+        })?;
         let json = owners_json(owners)?;
-        let offers: Vec<OfferRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "select f.team_id, f.owner_id, f.peer_id, f.offer_id, f.what_enc, f.made_on \
+        let offers: Vec<OfferRow> =
+            db!(&self.pool, |ex| q::query_as(sqlx::AssertSqlSafe(format!(
+                "select f.team_id, f.owner_id, f.peer_id, f.offer_id, f.what_enc, f.made_on \
              from {OWNERS} join offer f on f.team_id = {TEAM_OF} and f.owner_id = {USER_OF} \
              where f.status = 'open' order by f.made_on, f.offer_id"
-        )))
-        .bind(&json)
-        .fetch_all(&self.pool)
-        .await?;
-        let milestones: Vec<MilestoneRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "select m.team_id, m.owner_id, m.peer_id, m.due_on, m.what_enc \
+            )))
+            .bind(&json)
+            .fetch_all(ex)
+            .await)?;
+        let milestones: Vec<MilestoneRow> =
+            db!(&self.pool, |ex| q::query_as(sqlx::AssertSqlSafe(format!(
+                "select m.team_id, m.owner_id, m.peer_id, m.due_on, m.what_enc \
              from {OWNERS} join milestone m on m.team_id = {TEAM_OF} and m.owner_id = {USER_OF} \
              where m.ended_at is null order by m.milestone_id"
-        )))
-        .bind(&json)
-        .fetch_all(&self.pool)
-        .await?;
+            )))
+            .bind(&json)
+            .fetch_all(ex)
+            .await)?;
         let mut out: HashMap<Owner, HashMap<UserId, CheckinSignals>> = HashMap::new();
         let peer_id =
             |p: &str| UserId::parse(p).ok_or_else(|| StoreError::Corrupt("signal peer".into()));
@@ -191,7 +197,7 @@ impl Store {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<Vec<Option<i64>>> {
-        let mut tx = self.pool.begin_with("begin immediate").await?;
+        let mut tx = self.pool.begin_write().await?;
         let mut ids = Vec::with_capacity(claims.len());
         for c in claims {
             ids.push(super::deliveries::claim_tx(self, &mut tx, c, now, lease_until).await?);
@@ -209,7 +215,7 @@ impl Store {
         if moves.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin_with("begin immediate").await?;
+        let mut tx = self.pool.begin_write().await?;
         for (owner, nudges) in moves {
             move_due_nudges(&mut tx, owner, nudges, now).await?;
         }
@@ -228,7 +234,7 @@ impl Store {
         let (t, u) = after
             .map(|o| (o.team.as_str(), o.user.as_str()))
             .unwrap_or(("", ""));
-        let rows: Vec<(String, String)> = sqlx::query_as(
+        let rows: Vec<(String, String)> = db!(&self.pool, |ex| q::query_as(
             "select team_id, owner_id from peer where nudge_at <= ? \
              and (team_id > ? or (team_id = ? and owner_id > ?)) \
              group by team_id, owner_id order by team_id, owner_id limit ?",
@@ -238,8 +244,8 @@ impl Store {
         .bind(t)
         .bind(u)
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(ex)
+        .await)?;
         rows.iter().map(|(t, u)| owner(t, u)).collect()
     }
 }

@@ -4,13 +4,14 @@
 //! transaction, so it goes out exactly once.
 
 use super::deliveries::queue_tx;
+use super::sql::Tx;
+use super::sql::db;
 use super::{Result, Store, StoreError, instant};
 use crate::domain::{
     ApproveRefusal, ChannelId, Destination, Escalation, EscalationState, Owner, Position, Side,
     TeamId, UserId,
 };
 use chrono::{DateTime, Utc};
-use sqlx::{Sqlite, Transaction};
 
 type DocRow = (
     i64,
@@ -67,14 +68,17 @@ impl Store {
         invite: &(dyn Fn(i64) -> std::result::Result<String, String> + Sync),
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        let mut tx = self.pool.begin_with("begin immediate").await?;
-        let (n,): (i64,) =
-            sqlx::query_as("select coalesce(max(number), 0) + 1 from escalation where team_id = ?")
-                .bind(owner.team.as_str())
-                .fetch_one(&mut *tx)
-                .await?;
+        let mut tx = self.pool.begin_write().await?;
+        let (n,): (i64,) = db!(&mut tx, |ex| q::query_as(
+            "select coalesce(max(number), 0) + 1 from escalation where team_id = ?"
+        )
+        .bind(owner.team.as_str())
+        .fetch_one(ex)
+        .await)?;
         let (kind, dest) = dest_columns(to);
-        let (id,): (i64,) = sqlx::query_as(
+        let (id,): (i64,) =
+            db!(&mut tx, |ex| {
+                q::query_as(
             "insert into escalation (team_id, number, initiator_id, peer_id, topic_enc, dest_kind, \
              dest_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?) returning escalation_id",
         )
@@ -86,10 +90,10 @@ impl Store {
         .bind(kind)
         .bind(dest)
         .bind(instant(now))
-        .fetch_one(&mut *tx)
-        .await?;
+        .fetch_one(ex).await
+            })?;
         for author in [&owner.user, peer] {
-            sqlx::query(
+            db!(&mut tx, |ex| q::query(
                 "insert into escalation_side (escalation_id, team_id, author_id, updated_at) \
                  values (?, ?, ?, ?)",
             )
@@ -97,8 +101,9 @@ impl Store {
             .bind(owner.team.as_str())
             .bind(author.as_str())
             .bind(instant(now))
-            .execute(&mut *tx)
-            .await?;
+            .execute(ex)
+            .await
+            .map(|r| r.rows_affected()))?;
         }
         let payload = invite(n).map_err(StoreError::Corrupt)?;
         let them = Owner::new(owner.team.clone(), peer.clone());
@@ -126,15 +131,17 @@ impl Store {
 
     /// Every document `owner` is an author of, newest first.
     pub async fn escalations_of(&self, owner: &Owner) -> Result<Vec<Escalation>> {
-        let numbers: Vec<(i64,)> = sqlx::query_as(
+        let numbers: Vec<(i64,)> =
+            db!(&self.pool, |ex| {
+                q::query_as(
             "select number from escalation where team_id = ? and (initiator_id = ? or peer_id = ?) \
              order by number desc",
         )
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
         .bind(owner.user.as_str())
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(ex).await
+            })?;
         let mut out = Vec::with_capacity(numbers.len());
         let mut tx = self.pool.begin().await?;
         for (n,) in numbers {
@@ -154,7 +161,7 @@ impl Store {
         edit: &EscalationEdit,
         now: DateTime<Utc>,
     ) -> Result<std::result::Result<(Escalation, bool), ApproveRefusal>> {
-        let mut tx = self.pool.begin_with("begin immediate").await?;
+        let mut tx = self.pool.begin_write().await?;
         let Some((id, doc)) = self.load(&mut tx, owner, number).await? else {
             return Ok(Err(ApproveRefusal::NotAnAuthor));
         };
@@ -170,7 +177,8 @@ impl Store {
             && *p != mine
         {
             changed = true;
-            sqlx::query(
+            db!(&mut tx, |ex| {
+                q::query(
                 "update escalation_side set goal_enc = ?, cost_enc = ?, tried_enc = ?, updated_at = ? \
                  where escalation_id = ? and author_id = ?",
             )
@@ -180,36 +188,45 @@ impl Store {
             .bind(instant(now))
             .bind(id)
             .bind(owner.user.as_str())
-            .execute(&mut *tx)
-            .await?;
+            .execute(ex).await.map(|r| r.rows_affected())
+            })?;
         }
         if let Some(ask) = &edit.ask
             && doc.ask.as_ref() != Some(ask)
         {
             changed = true;
-            sqlx::query("update escalation set ask_enc = ? where escalation_id = ?")
-                .bind(self.cipher.seal(ask))
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            db!(&mut tx, |ex| q::query(
+                "update escalation set ask_enc = ? where escalation_id = ?"
+            )
+            .bind(self.cipher.seal(ask))
+            .bind(id)
+            .execute(ex)
+            .await
+            .map(|r| r.rows_affected()))?;
         }
         if let Some(to) = &edit.to
             && doc.to.as_ref() != Some(to)
         {
             changed = true;
             let (kind, dest) = dest_columns(Some(to));
-            sqlx::query("update escalation set dest_kind = ?, dest_id = ? where escalation_id = ?")
-                .bind(kind)
-                .bind(dest)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            db!(&mut tx, |ex| q::query(
+                "update escalation set dest_kind = ?, dest_id = ? where escalation_id = ?"
+            )
+            .bind(kind)
+            .bind(dest)
+            .bind(id)
+            .execute(ex)
+            .await
+            .map(|r| r.rows_affected()))?;
         }
         if changed {
-            sqlx::query("update escalation set version = version + 1 where escalation_id = ?")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            db!(&mut tx, |ex| q::query(
+                "update escalation set version = version + 1 where escalation_id = ?"
+            )
+            .bind(id)
+            .execute(ex)
+            .await
+            .map(|r| r.rows_affected()))?;
         }
         let doc = self
             .load(&mut tx, owner, number)
@@ -230,14 +247,14 @@ impl Store {
         render: &(dyn Fn(&Escalation) -> std::result::Result<String, String> + Sync),
         now: DateTime<Utc>,
     ) -> Result<std::result::Result<Approved, ApproveRefusal>> {
-        let mut tx = self.pool.begin_with("begin immediate").await?;
+        let mut tx = self.pool.begin_write().await?;
         let Some((id, doc)) = self.load(&mut tx, owner, number).await? else {
             return Ok(Err(ApproveRefusal::NotAnAuthor));
         };
         if let Err(r) = doc.check_approval(&owner.user) {
             return Ok(Err(r));
         }
-        sqlx::query(
+        db!(&mut tx, |ex| q::query(
             "update escalation_side set approved_version = ?, updated_at = ? \
              where escalation_id = ? and author_id = ?",
         )
@@ -245,8 +262,9 @@ impl Store {
         .bind(instant(now))
         .bind(id)
         .bind(owner.user.as_str())
-        .execute(&mut *tx)
-        .await?;
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
         let mut doc = self
             .load(&mut tx, owner, number)
             .await?
@@ -255,13 +273,14 @@ impl Store {
         let sent = doc.fully_approved();
         if sent {
             let payload = render(&doc).map_err(StoreError::Corrupt)?;
-            sqlx::query(
+            db!(&mut tx, |ex| {
+                q::query(
                 "update escalation set state = 'sent', closed_at = ? where escalation_id = ? and state = 'open'",
             )
             .bind(instant(now))
             .bind(id)
-            .execute(&mut *tx)
-            .await?;
+            .execute(ex).await.map(|r| r.rows_affected())
+            })?;
             // Recorded under the initiator; the key makes it one message, ever.
             let initiator = Owner::new(owner.team.clone(), doc.initiator.author.clone());
             queue_tx(
@@ -291,15 +310,15 @@ impl Store {
         notice: &(dyn Fn(&UserId, &UserId) -> std::result::Result<String, String> + Sync),
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin_with("begin immediate").await?;
-        let row: Option<(String, String)> = sqlx::query_as(
+        let mut tx = self.pool.begin_write().await?;
+        let row: Option<(String, String)> = db!(&mut tx, |ex| q::query_as(
             "update escalation set state = 'open', version = version + 1, closed_at = null \
              where team_id = ? and number = ? and state = 'sent' returning initiator_id, peer_id",
         )
         .bind(team.as_str())
         .bind(number)
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_optional(ex)
+        .await)?;
         let Some((a, b)) = row else {
             return Ok(false);
         };
@@ -334,20 +353,21 @@ impl Store {
         number: i64,
         now: DateTime<Utc>,
     ) -> Result<std::result::Result<Escalation, ApproveRefusal>> {
-        let mut tx = self.pool.begin_with("begin immediate").await?;
+        let mut tx = self.pool.begin_write().await?;
         let Some((id, mut doc)) = self.load(&mut tx, owner, number).await? else {
             return Ok(Err(ApproveRefusal::NotAnAuthor));
         };
         if doc.state != EscalationState::Open {
             return Ok(Err(ApproveRefusal::NotOpen(doc.state)));
         }
-        sqlx::query(
+        db!(&mut tx, |ex| q::query(
             "update escalation set state = 'withdrawn', closed_at = ? where escalation_id = ?",
         )
         .bind(instant(now))
         .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
         tx.commit().await?;
         doc.state = EscalationState::Withdrawn;
         Ok(Ok(doc))
@@ -356,11 +376,11 @@ impl Store {
     /// The document and its row id, if `owner` is an author.
     async fn load(
         &self,
-        tx: &mut Transaction<'_, Sqlite>,
+        tx: &mut Tx<'_>,
         owner: &Owner,
         number: i64,
     ) -> Result<Option<(i64, Escalation)>> {
-        let row: Option<DocRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let row: Option<DocRow> = db!(&mut *tx, |ex| q::query_as(sqlx::AssertSqlSafe(format!(
             "select {DOC_COLUMNS} from escalation where team_id = ? and number = ? \
              and (initiator_id = ? or peer_id = ?)"
         )))
@@ -368,19 +388,19 @@ impl Store {
         .bind(number)
         .bind(owner.user.as_str())
         .bind(owner.user.as_str())
-        .fetch_optional(&mut **tx)
-        .await?;
+        .fetch_optional(ex)
+        .await)?;
         let Some((id, number, initiator, peer, topic, ask, kind, dest, version, state)) = row
         else {
             return Ok(None);
         };
-        let sides: Vec<SideRow> = sqlx::query_as(
+        let sides: Vec<SideRow> = db!(&mut *tx, |ex| q::query_as(
             "select author_id, goal_enc, cost_enc, tried_enc, approved_version \
              from escalation_side where escalation_id = ?",
         )
         .bind(id)
-        .fetch_all(&mut **tx)
-        .await?;
+        .fetch_all(ex)
+        .await)?;
         let corrupt = |what: &str| StoreError::Corrupt(format!("escalation.{what}"));
         let side = |who: &str| -> Result<Side> {
             let author = UserId::parse(who).ok_or_else(|| corrupt("author"))?;

@@ -2,6 +2,7 @@
 //! installed through OAuth (with the install links' single-use nonces, token rotation's lease,
 //! and what an uninstall stops and, after its grace period, deletes).
 
+use super::sql::db;
 use super::{Result, Store, StoreError, instant};
 use crate::domain::{TeamId, UserId};
 use chrono::{DateTime, Utc};
@@ -25,12 +26,12 @@ fn nonce_hash(nonce: &str) -> String {
 
 impl Store {
     pub async fn installation_exists(&self, team: &TeamId) -> Result<bool> {
-        let row: Option<(String,)> = sqlx::query_as(
+        let row: Option<(String,)> = db!(&self.pool, |ex| q::query_as(
             "select team_id from installation where team_id = ? and revoked_at is null",
         )
         .bind(team.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(ex)
+        .await)?;
         Ok(row.is_some())
     }
 
@@ -42,7 +43,8 @@ impl Store {
         token: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        sqlx::query(
+        db!(&self.pool, |ex| {
+            q::query(
             "insert into installation (team_id, bot_token_enc, source, installed_at) values (?, ?, 'env', ?) \
              on conflict (team_id) do update set bot_token_enc = excluded.bot_token_enc, revoked_at = null, \
              installed_at = excluded.installed_at where installation.source = 'env'",
@@ -50,37 +52,39 @@ impl Store {
         .bind(team.as_str())
         .bind(self.cipher.seal(token))
         .bind(instant(now))
-        .execute(&self.pool)
-        .await?;
+        .execute(ex).await.map(|r| r.rows_affected())
+        })?;
         // Nudges parked by an uninstall come back.
-        sqlx::query(
+        db!(&self.pool, |ex| {
+            q::query(
             "update peer set nudge_at = ? where team_id = ? and nudge_at = '9999-12-31T00:00:00+00:00'",
         )
         .bind(instant(now))
         .bind(team.as_str())
-        .execute(&self.pool)
-        .await?;
+        .execute(ex).await.map(|r| r.rows_affected())
+        })?;
         Ok(())
     }
 
     /// Points every environment-sourced installation at the current `SLACK_BOT_TOKEN`.
     pub async fn refresh_env_tokens(&self, token: &str) -> Result<()> {
-        sqlx::query(
+        db!(&self.pool, |ex| q::query(
             "update installation set bot_token_enc = ? where source = 'env' and revoked_at is null",
         )
         .bind(self.cipher.seal(token))
-        .execute(&self.pool)
-        .await?;
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     pub async fn bot_token(&self, team: &TeamId) -> Result<Option<String>> {
-        let row: Option<(Vec<u8>,)> = sqlx::query_as(
+        let row: Option<(Vec<u8>,)> = db!(&self.pool, |ex| q::query_as(
             "select bot_token_enc from installation where team_id = ? and revoked_at is null",
         )
         .bind(team.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(ex)
+        .await)?;
         self.open_opt(row.map(|r| r.0))
     }
 
@@ -88,8 +92,9 @@ impl Store {
     /// Records (or re-records) an OAuth installation; its workspace's nudges are looked at
     /// again from `now` (they were parked if it had uninstalled).
     pub async fn install_oauth(&self, i: &NewInstall<'_>, now: DateTime<Utc>) -> Result<()> {
-        let mut tx = self.pool.begin_with("begin immediate").await?;
-        sqlx::query(
+        let mut tx = self.pool.begin_write().await?;
+        db!(&mut tx, |ex| {
+            q::query(
             "insert into installation (team_id, bot_token_enc, source, installed_at, enterprise_id, \
              bot_user_id, scopes, installer_id, refresh_token_enc, expires_at) \
              values (?, ?, 'oauth', ?, ?, ?, ?, ?, ?, ?) \
@@ -109,14 +114,17 @@ impl Store {
         .bind(i.installer.map(UserId::as_str))
         .bind(self.seal_opt(i.refresh_token))
         .bind(i.expires_at.map(instant))
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("update peer set nudge_at = ? where team_id = ? and nudge_at > ?")
-            .bind(instant(now))
-            .bind(i.team.as_str())
-            .bind(instant(now))
-            .execute(&mut *tx)
-            .await?;
+        .execute(ex).await.map(|r| r.rows_affected())
+        })?;
+        db!(&mut tx, |ex| q::query(
+            "update peer set nudge_at = ? where team_id = ? and nudge_at > ?"
+        )
+        .bind(instant(now))
+        .bind(i.team.as_str())
+        .bind(instant(now))
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
         tx.commit().await?;
         Ok(())
     }
@@ -130,20 +138,25 @@ impl Store {
         expires_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin_with("begin immediate").await?;
-        sqlx::query("delete from oauth_state where expires_at < ?")
-            .bind(instant(now))
-            .execute(&mut *tx)
-            .await?;
-        let done = sqlx::query(
+        let mut tx = self.pool.begin_write().await?;
+        db!(&mut tx, |ex| q::query(
+            "delete from oauth_state where expires_at < ?"
+        )
+        .bind(instant(now))
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
+        let done =
+            db!(&mut tx, |ex| {
+                q::query(
             "insert into oauth_state (nonce_hash, expires_at) values (?, ?) on conflict do nothing",
         )
         .bind(nonce_hash(nonce))
         .bind(instant(expires_at))
-        .execute(&mut *tx)
-        .await?;
+        .execute(ex).await.map(|r| r.rows_affected())
+            })?;
         tx.commit().await?;
-        Ok(done.rows_affected() == 1)
+        Ok(done == 1)
     }
 
     /// Installations whose bot token expires before `by` and that no process is refreshing:
@@ -154,7 +167,7 @@ impl Store {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<Vec<(TeamId, Option<String>)>> {
-        let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(
+        let rows: Vec<(String, Vec<u8>)> = db!(&self.pool, |ex| q::query_as(
             "update installation set refreshing_until = ? \
              where revoked_at is null and refresh_token_enc is not null and expires_at < ? \
              and (refreshing_until is null or refreshing_until < ?) \
@@ -163,8 +176,8 @@ impl Store {
         .bind(instant(lease_until))
         .bind(instant(by))
         .bind(instant(now))
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(ex)
+        .await)?;
         rows.into_iter()
             .map(|(t, r)| {
                 let team =
@@ -183,7 +196,8 @@ impl Store {
         refresh_token: Option<&str>,
         expires_at: Option<DateTime<Utc>>,
     ) -> Result<()> {
-        sqlx::query(
+        db!(&self.pool, |ex| {
+            q::query(
             "update installation set bot_token_enc = ?, refresh_token_enc = coalesce(?, refresh_token_enc), \
              expires_at = ?, refreshing_until = null where team_id = ? and revoked_at is null",
         )
@@ -191,18 +205,19 @@ impl Store {
         .bind(self.seal_opt(refresh_token))
         .bind(expires_at.map(instant))
         .bind(team.as_str())
-        .execute(&self.pool)
-        .await?;
+        .execute(ex).await.map(|r| r.rows_affected())
+        })?;
         Ok(())
     }
 
     /// Workspaces that uninstalled before `cutoff` (their grace period is over).
     pub async fn uninstalled_before(&self, cutoff: DateTime<Utc>) -> Result<Vec<TeamId>> {
-        let rows: Vec<(String,)> =
-            sqlx::query_as("select team_id from installation where revoked_at < ?")
-                .bind(instant(cutoff))
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<(String,)> = db!(&self.pool, |ex| q::query_as(
+            "select team_id from installation where revoked_at < ?"
+        )
+        .bind(instant(cutoff))
+        .fetch_all(ex)
+        .await)?;
         Ok(rows.iter().filter_map(|(t,)| TeamId::parse(t)).collect())
     }
 
@@ -211,45 +226,57 @@ impl Store {
     /// Nothing is deleted unless the workspace is still uninstalled since before `cutoff`
     /// (checked in the same transaction: a reinstall in the meantime keeps everything).
     pub async fn delete_workspace(&self, team: &TeamId, cutoff: DateTime<Utc>) -> Result<u64> {
-        let tables: Vec<(String,)> = sqlx::query_as(
+        // Every table with a `team_id`, read from each backend's catalogue.
+        let tables_sql = if self.is_postgres() {
+            "select table_name::text from information_schema.columns \
+             where table_schema = current_schema() and column_name = 'team_id' \
+             and table_name <> 'installation' order by table_name"
+        } else {
             "select m.name from sqlite_master m where m.type = 'table' and m.name <> 'installation' \
-             and exists (select 1 from pragma_table_info(m.name) c where c.name = 'team_id')",
+             and exists (select 1 from pragma_table_info(m.name) c where c.name = 'team_id') \
+             order by m.name"
+        };
+        let tables: Vec<(String,)> =
+            db!(&self.pool, |ex| q::query_as(tables_sql).fetch_all(ex).await)?;
+        let mut tx = self.pool.begin_write().await?;
+        let still: Option<(String,)> = db!(&mut tx, |ex| q::query_as(
+            "select team_id from installation where team_id = ? and revoked_at < ?"
         )
-        .fetch_all(&self.pool)
-        .await?;
-        let mut tx = self.pool.begin_with("begin immediate").await?;
-        let still: Option<(String,)> =
-            sqlx::query_as("select team_id from installation where team_id = ? and revoked_at < ?")
-                .bind(team.as_str())
-                .bind(instant(cutoff))
-                .fetch_optional(&mut *tx)
-                .await?;
+        .bind(team.as_str())
+        .bind(instant(cutoff))
+        .fetch_optional(ex)
+        .await)?;
         if still.is_none() {
             return Ok(0);
         }
         let mut n = 0;
         for (table,) in tables {
             // The names come from the schema itself, not from input.
-            n += sqlx::query(sqlx::AssertSqlSafe(format!(
+            n += db!(&mut tx, |ex| q::query(sqlx::AssertSqlSafe(format!(
                 "delete from \"{table}\" where team_id = ?"
             )))
             .bind(team.as_str())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            .execute(ex)
+            .await
+            .map(|r| r.rows_affected()))?;
         }
-        n += sqlx::query("delete from installation where team_id = ? and revoked_at is not null")
-            .bind(team.as_str())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        n += db!(&mut tx, |ex| q::query(
+            "delete from installation where team_id = ? and revoked_at is not null"
+        )
+        .bind(team.as_str())
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
         tx.commit().await?;
         Ok(n)
     }
 
     /// Whether the database answers (`select 1`).
     pub async fn ping(&self) -> Result<()> {
-        sqlx::query("select 1").execute(&self.pool).await?;
+        db!(&self.pool, |ex| q::query("select 1")
+            .execute(ex)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -257,29 +284,36 @@ impl Store {
     /// waiting to be sent there is dropped, and its nudges are parked (an install wakes them).
     /// (Slack's retries of the event carry the same `event_id` and are dropped before this.)
     pub async fn revoke_installation(&self, team: &TeamId, now: DateTime<Utc>) -> Result<()> {
-        let mut tx = self.pool.begin_with("begin immediate").await?;
-        let done = sqlx::query(
-            "update installation set revoked_at = ?, bot_token_enc = x'', refresh_token_enc = null, \
+        let mut tx = self.pool.begin_write().await?;
+        let done =
+            db!(&mut tx, |ex| {
+                q::query(
+            "update installation set revoked_at = ?, bot_token_enc = ?, refresh_token_enc = null, \
              expires_at = null, refreshing_until = null where team_id = ? and revoked_at is null",
         )
         .bind(instant(now))
+        .bind(Vec::<u8>::new())
         .bind(team.as_str())
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
+        .execute(ex).await.map(|r| r.rows_affected())
+            })?;
+        if done == 0 {
             return Ok(());
         }
-        sqlx::query(
+        db!(&mut tx, |ex| {
+            q::query(
             "update delivery set status = 'failed', last_error = 'the workspace uninstalled Sideways' \
              where team_id = ? and status in ('pending', 'sending')",
         )
         .bind(team.as_str())
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("update peer set nudge_at = '9999-12-31T00:00:00+00:00' where team_id = ?")
-            .bind(team.as_str())
-            .execute(&mut *tx)
-            .await?;
+        .execute(ex).await.map(|r| r.rows_affected())
+        })?;
+        db!(&mut tx, |ex| q::query(
+            "update peer set nudge_at = '9999-12-31T00:00:00+00:00' where team_id = ?"
+        )
+        .bind(team.as_str())
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
         tx.commit().await?;
         Ok(())
     }
@@ -292,24 +326,28 @@ impl Store {
         key: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let r = sqlx::query(
+        let r = db!(&self.pool, |ex| {
+            q::query(
             "insert into slack_seen (team_id, key, seen_at) values (?, ?, ?) on conflict do nothing",
         )
         .bind(team.as_str())
         .bind(key)
         .bind(instant(now))
-        .execute(&self.pool)
-        .await?;
-        Ok(r.rows_affected() == 1)
+        .execute(ex).await.map(|r| r.rows_affected())
+        })?;
+        Ok(r == 1)
     }
 
     /// Withdraws a sighting whose handling failed, so a later delivery is handled.
     pub async fn forget_sighting(&self, team: &TeamId, key: &str) -> Result<()> {
-        sqlx::query("delete from slack_seen where team_id = ? and key = ?")
-            .bind(team.as_str())
-            .bind(key)
-            .execute(&self.pool)
-            .await?;
+        db!(&self.pool, |ex| q::query(
+            "delete from slack_seen where team_id = ? and key = ?"
+        )
+        .bind(team.as_str())
+        .bind(key)
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 }

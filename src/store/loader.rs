@@ -4,9 +4,9 @@
 //! load, and still one for a request alone.
 
 use super::peers::{OWNED_PEER_COLUMNS, OwnedPeerRow, PeerRow};
+use super::sql::{Pool, db};
 use super::{Result, StoreError};
 use crate::domain::{Owner, UserId};
-use sqlx::SqlitePool;
 use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
 
@@ -21,7 +21,7 @@ pub(super) struct PeerLoader {
 }
 
 impl PeerLoader {
-    pub(super) fn spawn(pool: SqlitePool) -> PeerLoader {
+    pub(super) fn spawn(pool: Pool) -> PeerLoader {
         let queue = super::batch::spawn_batcher(MAX_BATCH, move |batch| {
             let pool = pool.clone();
             async move { answer(&pool, batch).await }
@@ -45,21 +45,21 @@ impl PeerLoader {
     }
 }
 
-async fn answer(pool: &SqlitePool, batch: Vec<(Key, Answer)>) {
+async fn answer(pool: &Pool, batch: Vec<(Key, Answer)>) {
     let keys: Vec<[&str; 3]> = batch
         .iter()
         .map(|((t, o, p), _)| [t.as_str(), o.as_str(), p.as_str()])
         .collect();
     let rows: std::result::Result<Vec<OwnedPeerRow>, String> = match serde_json::to_string(&keys) {
-        Ok(json) => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        Ok(json) => db!(pool, |ex| q::query_as(sqlx::AssertSqlSafe(format!(
             "select {OWNED_PEER_COLUMNS} from json_each(?) k join peer p \
              on p.team_id = json_extract(k.value, '$[0]') \
              and p.owner_id = json_extract(k.value, '$[1]') \
              and p.peer_id = json_extract(k.value, '$[2]')"
         )))
         .bind(json)
-        .fetch_all(pool)
-        .await
+        .fetch_all(ex)
+        .await)
         .map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     };

@@ -1,6 +1,7 @@
 //! Leadership meetings (workspace-wide), credits and published context. Credits and context
 //! are sealed at rest like all free text; every query is scoped by workspace.
 
+use super::sql::db;
 use super::{Result, Store, StoreError, instant};
 use crate::domain::{
     CONTEXT_STALE_AFTER, ChannelId, Credit, Meeting, Owner, Published, Schedule, TeamId, Upcoming,
@@ -75,13 +76,15 @@ impl Store {
         m: &NewMeeting<'_>,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        let mut tx = self.pool.begin_with("begin immediate").await?;
-        let (number,): (i64,) =
-            sqlx::query_as("select coalesce(max(number), 0) + 1 from meeting where team_id = ?")
-                .bind(added_by.team.as_str())
-                .fetch_one(&mut *tx)
-                .await?;
-        sqlx::query(
+        let mut tx = self.pool.begin_write().await?;
+        let (number,): (i64,) = db!(&mut tx, |ex| q::query_as(
+            "select coalesce(max(number), 0) + 1 from meeting where team_id = ?"
+        )
+        .bind(added_by.team.as_str())
+        .fetch_one(ex)
+        .await)?;
+        db!(&mut tx, |ex| {
+            q::query(
             "insert into meeting (team_id, number, channel_id, name, schedule, anchor, tz, lead_minutes, \
              added_by, created_at, next_occurrence, digest_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
@@ -97,51 +100,55 @@ impl Store {
         .bind(instant(now))
         .bind(m.next.occurrence.format(WALL).to_string())
         .bind(instant(m.next.digest_at))
-        .execute(&mut *tx)
-        .await?;
+        .execute(ex).await.map(|r| r.rows_affected())
+        })?;
         tx.commit().await?;
         Ok(number)
     }
 
     pub async fn meetings(&self, team: &TeamId) -> Result<Vec<Meeting>> {
-        let rows: Vec<MeetingRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "select {MEETING_COLUMNS} from meeting where team_id = ? order by number"
-        )))
+        let rows: Vec<MeetingRow> = db!(&self.pool, |ex| q::query_as(sqlx::AssertSqlSafe(
+            format!("select {MEETING_COLUMNS} from meeting where team_id = ? order by number")
+        ))
         .bind(team.as_str())
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(ex)
+        .await)?;
         rows.into_iter().map(meeting_from_row).collect()
     }
 
     pub async fn meeting(&self, team: &TeamId, number: i64) -> Result<Option<Meeting>> {
-        let row: Option<MeetingRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "select {MEETING_COLUMNS} from meeting where team_id = ? and number = ?"
-        )))
+        let row: Option<MeetingRow> = db!(&self.pool, |ex| q::query_as(sqlx::AssertSqlSafe(
+            format!("select {MEETING_COLUMNS} from meeting where team_id = ? and number = ?")
+        ))
         .bind(team.as_str())
         .bind(number)
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(ex)
+        .await)?;
         row.map(meeting_from_row).transpose()
     }
 
     pub async fn remove_meeting(&self, team: &TeamId, number: i64) -> Result<bool> {
-        let r = sqlx::query("delete from meeting where team_id = ? and number = ?")
-            .bind(team.as_str())
-            .bind(number)
-            .execute(&self.pool)
-            .await?;
-        Ok(r.rows_affected() > 0)
+        let r = db!(&self.pool, |ex| q::query(
+            "delete from meeting where team_id = ? and number = ?"
+        )
+        .bind(team.as_str())
+        .bind(number)
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(r > 0)
     }
 
     /// Meetings whose next digest is due, across workspaces, through `meeting_by_digest_at`.
     pub async fn meetings_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Meeting>> {
-        let rows: Vec<MeetingRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let rows: Vec<MeetingRow> = db!(&self.pool, |ex| {
+            q::query_as(sqlx::AssertSqlSafe(format!(
             "select {MEETING_COLUMNS} from meeting where digest_at <= ? order by digest_at limit ?"
         )))
         .bind(instant(now))
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(ex).await
+        })?;
         rows.into_iter().map(meeting_from_row).collect()
     }
 
@@ -154,7 +161,7 @@ impl Store {
         next: Upcoming,
         digested_at: Option<DateTime<Utc>>,
     ) -> Result<()> {
-        sqlx::query(
+        db!(&self.pool, |ex| q::query(
             "update meeting set next_occurrence = ?, digest_at = ?, \
              last_digest_at = coalesce(?, last_digest_at) \
              where team_id = ? and number = ? and next_occurrence = ?",
@@ -165,8 +172,9 @@ impl Store {
         .bind(m.team.as_str())
         .bind(m.number)
         .bind(m.next.occurrence.format(WALL).to_string())
-        .execute(&self.pool)
-        .await?;
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -177,7 +185,8 @@ impl Store {
         what: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        sqlx::query(
+        db!(&self.pool, |ex| {
+            q::query(
             "insert into credit (team_id, author_id, peer_id, what_enc, created_at) values (?, ?, ?, ?, ?)",
         )
         .bind(author.team.as_str())
@@ -185,8 +194,8 @@ impl Store {
         .bind(peer.as_str())
         .bind(self.cipher.seal(what))
         .bind(instant(now))
-        .execute(&self.pool)
-        .await?;
+        .execute(ex).await.map(|r| r.rows_affected())
+        })?;
         Ok(())
     }
 
@@ -197,15 +206,16 @@ impl Store {
         since: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Vec<Credit>> {
-        let rows: Vec<(String, String, Vec<u8>, DateTime<Utc>)> = sqlx::query_as(
+        let rows: Vec<(String, String, Vec<u8>, DateTime<Utc>)> = db!(&self.pool, |ex| {
+            q::query_as(
             "select author_id, peer_id, what_enc, created_at from credit \
              where team_id = ? and created_at > ? and created_at <= ? order by created_at, credit_id",
         )
         .bind(team.as_str())
         .bind(instant(since))
         .bind(instant(until))
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(ex).await
+        })?;
         rows.into_iter()
             .map(|(a, p, w, at)| {
                 Ok(Credit {
@@ -223,7 +233,8 @@ impl Store {
     /// Publishes (or replaces) the user's context; its owner is asked to refresh it once it is
     /// [`CONTEXT_STALE_AFTER`] old.
     pub async fn set_context(&self, owner: &Owner, text: &str, now: DateTime<Utc>) -> Result<()> {
-        sqlx::query(
+        db!(&self.pool, |ex| {
+            q::query(
             "insert into context (team_id, user_id, text_enc, set_at, stale_at) values (?, ?, ?, ?, ?) \
              on conflict (team_id, user_id) do update set text_enc = excluded.text_enc, \
              set_at = excluded.set_at, stale_at = excluded.stale_at",
@@ -233,31 +244,34 @@ impl Store {
         .bind(self.cipher.seal(text))
         .bind(instant(now))
         .bind(instant(now + CONTEXT_STALE_AFTER))
-        .execute(&self.pool)
-        .await?;
+        .execute(ex).await.map(|r| r.rows_affected())
+        })?;
         Ok(())
     }
 
     pub async fn clear_context(&self, owner: &Owner) -> Result<bool> {
-        let r = sqlx::query("delete from context where team_id = ? and user_id = ?")
-            .bind(owner.team.as_str())
-            .bind(owner.user.as_str())
-            .execute(&self.pool)
-            .await?;
-        Ok(r.rows_affected() > 0)
+        let r = db!(&self.pool, |ex| q::query(
+            "delete from context where team_id = ? and user_id = ?"
+        )
+        .bind(owner.team.as_str())
+        .bind(owner.user.as_str())
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(r > 0)
     }
 
     /// The published context of those of `users` who have one.
     pub async fn contexts_of(&self, team: &TeamId, users: &[UserId]) -> Result<Vec<Published>> {
         let ids = serde_json::to_string(&users).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let rows: Vec<(String, Vec<u8>, DateTime<Utc>)> = sqlx::query_as(
+        let rows: Vec<(String, Vec<u8>, DateTime<Utc>)> = db!(&self.pool, |ex| q::query_as(
             "select user_id, text_enc, set_at from context \
              where team_id = ? and user_id in (select value from json_each(?)) order by user_id",
         )
         .bind(team.as_str())
         .bind(ids)
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(ex)
+        .await)?;
         rows.into_iter()
             .map(|(u, t, set_at)| {
                 Ok(Published {
@@ -276,13 +290,14 @@ impl Store {
         now: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<(Owner, DateTime<Utc>)>> {
-        let rows: Vec<(String, String, DateTime<Utc>)> = sqlx::query_as(
+        let rows: Vec<(String, String, DateTime<Utc>)> = db!(&self.pool, |ex| {
+            q::query_as(
             "select team_id, user_id, set_at from context where stale_at <= ? order by stale_at limit ?",
         )
         .bind(instant(now))
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(ex).await
+        })?;
         rows.into_iter()
             .map(|(t, u, set_at)| {
                 let team = TeamId::parse(&t)
@@ -301,29 +316,30 @@ impl Store {
         set_at: DateTime<Utc>,
         at: Option<DateTime<Utc>>,
     ) -> Result<()> {
-        sqlx::query(
+        db!(&self.pool, |ex| q::query(
             "update context set stale_at = ? where team_id = ? and user_id = ? and set_at = ?",
         )
         .bind(at.map(instant))
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
         .bind(instant(set_at))
-        .execute(&self.pool)
-        .await?;
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     /// Those of `users` who use Sideways in `team` (have a profile).
     pub async fn users_among(&self, team: &TeamId, users: &[UserId]) -> Result<Vec<UserId>> {
         let ids = serde_json::to_string(&users).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let rows: Vec<(String,)> = sqlx::query_as(
+        let rows: Vec<(String,)> = db!(&self.pool, |ex| q::query_as(
             "select user_id from user_profile \
              where team_id = ? and user_id in (select value from json_each(?)) order by user_id",
         )
         .bind(team.as_str())
         .bind(ids)
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(ex)
+        .await)?;
         Ok(rows.iter().filter_map(|(u,)| UserId::parse(u)).collect())
     }
 }

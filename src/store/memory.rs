@@ -2,6 +2,7 @@
 //! done or dropped), their dependency milestone, and the check-ins prep shows. Every text is
 //! sealed; every query is scoped by team and owner.
 
+use super::sql::db;
 use super::{Result, Store, StoreError, instant};
 use crate::domain::{Agenda, Milestone, Note, Owner, PastCheckin, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -35,7 +36,7 @@ impl Store {
         text: &str,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        let id: (i64,) = sqlx::query_as(
+        let id: (i64,) = db!(&self.pool, |ex| q::query_as(
             "insert into note (team_id, owner_id, peer_id, text_enc, created_at) \
              values (?, ?, ?, ?, ?) returning note_id",
         )
@@ -44,14 +45,14 @@ impl Store {
         .bind(peer.as_str())
         .bind(self.cipher.seal(text))
         .bind(instant(now))
-        .fetch_one(&self.pool)
-        .await?;
+        .fetch_one(ex)
+        .await)?;
         Ok(id.0)
     }
 
     /// The owner's notes about `peer`, newest first.
     pub async fn notes(&self, owner: &Owner, peer: &UserId) -> Result<Vec<Note>> {
-        let rows: Vec<(i64, Vec<u8>, DateTime<Utc>)> = sqlx::query_as(
+        let rows: Vec<(i64, Vec<u8>, DateTime<Utc>)> = db!(&self.pool, |ex| q::query_as(
             "select note_id, text_enc, created_at from note \
              where team_id = ? and owner_id = ? and peer_id = ? \
              order by created_at desc, note_id desc",
@@ -59,8 +60,8 @@ impl Store {
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
         .bind(peer.as_str())
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(ex)
+        .await)?;
         rows.into_iter()
             .map(|(id, text, at)| -> Result<Note> {
                 Ok(Note {
@@ -74,16 +75,18 @@ impl Store {
 
     /// Deletes one of the owner's notes about `peer`; false when there is no such note.
     pub async fn delete_note(&self, owner: &Owner, peer: &UserId, id: i64) -> Result<bool> {
-        let done = sqlx::query(
+        let done =
+            db!(&self.pool, |ex| {
+                q::query(
             "delete from note where note_id = ? and team_id = ? and owner_id = ? and peer_id = ?",
         )
         .bind(id)
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
         .bind(peer.as_str())
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        .execute(ex).await.map(|r| r.rows_affected())
+            })?;
+        Ok(done == 1)
     }
 
     /// Records an open offer to `peer`; returns its id.
@@ -95,7 +98,9 @@ impl Store {
         made_on: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        let id: (i64,) = sqlx::query_as(
+        let id: (i64,) =
+            db!(&self.pool, |ex| {
+                q::query_as(
             "insert into offer (team_id, owner_id, peer_id, what_enc, made_on, status, created_at) \
              values (?, ?, ?, ?, ?, 'open', ?) returning offer_id",
         )
@@ -105,8 +110,8 @@ impl Store {
         .bind(self.cipher.seal(what))
         .bind(made_on)
         .bind(instant(now))
-        .fetch_one(&self.pool)
-        .await?;
+        .fetch_one(ex).await
+            })?;
         Ok(id.0)
     }
 
@@ -119,7 +124,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<OfferClosed> {
         let status = if done { "done" } else { "dropped" };
-        let closed: Option<(String, Vec<u8>)> = sqlx::query_as(
+        let closed: Option<(String, Vec<u8>)> = db!(&self.pool, |ex| q::query_as(
             "update offer set status = ?, closed_at = ? \
              where offer_id = ? and team_id = ? and owner_id = ? and status = 'open' \
              returning peer_id, what_enc",
@@ -129,8 +134,8 @@ impl Store {
         .bind(id)
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(ex)
+        .await)?;
         let peer =
             |p: &str| UserId::parse(p).ok_or_else(|| StoreError::Corrupt("offer peer".into()));
         if let Some((p, what)) = closed {
@@ -139,14 +144,16 @@ impl Store {
                 what: self.cipher.open(&what)?,
             });
         }
-        let was: Option<(String, String)> = sqlx::query_as(
+        let was: Option<(String, String)> =
+            db!(&self.pool, |ex| {
+                q::query_as(
             "select peer_id, status from offer where offer_id = ? and team_id = ? and owner_id = ?",
         )
         .bind(id)
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(ex).await
+            })?;
         Ok(match was {
             Some((p, status)) => OfferClosed::Already {
                 peer: peer(&p)?,
@@ -164,8 +171,8 @@ impl Store {
         m: &Milestone,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin_with("begin immediate").await?;
-        sqlx::query(
+        let mut tx = self.pool.begin_write().await?;
+        db!(&mut tx, |ex| q::query(
             "update milestone set ended_at = ? \
              where team_id = ? and owner_id = ? and peer_id = ? and ended_at is null",
         )
@@ -173,9 +180,10 @@ impl Store {
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
         .bind(peer.as_str())
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
+        db!(&mut tx, |ex| q::query(
             "insert into milestone (team_id, owner_id, peer_id, due_on, what_enc, set_at) \
              values (?, ?, ?, ?, ?, ?)",
         )
@@ -185,8 +193,9 @@ impl Store {
         .bind(m.due_on)
         .bind(self.cipher.seal(&m.what))
         .bind(instant(now))
-        .execute(&mut *tx)
-        .await?;
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
         tx.commit().await?;
         Ok(())
     }
@@ -198,7 +207,7 @@ impl Store {
         peer: &UserId,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let done = sqlx::query(
+        let done = db!(&self.pool, |ex| q::query(
             "update milestone set ended_at = ? \
              where team_id = ? and owner_id = ? and peer_id = ? and ended_at is null",
         )
@@ -206,22 +215,23 @@ impl Store {
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
         .bind(peer.as_str())
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
     }
 
     /// The day of the last coffee (a check-in explicitly not about work) with `peer`.
     pub async fn last_coffee(&self, owner: &Owner, peer: &UserId) -> Result<Option<NaiveDate>> {
-        let row: (Option<NaiveDate>,) = sqlx::query_as(
+        let row: (Option<NaiveDate>,) = db!(&self.pool, |ex| q::query_as(
             "select max(held_on) from checkin \
              where team_id = ? and owner_id = ? and peer_id = ? and kind = 'coffee'",
         )
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
         .bind(peer.as_str())
-        .fetch_one(&self.pool)
-        .await?;
+        .fetch_one(ex)
+        .await)?;
         Ok(row.0)
     }
 
@@ -232,7 +242,7 @@ impl Store {
         peer: &UserId,
         n: i64,
     ) -> Result<Vec<PastCheckin>> {
-        let rows: Vec<CheckinRow> = sqlx::query_as(
+        let rows: Vec<CheckinRow> = db!(&self.pool, |ex| q::query_as(
             "select held_on, kind, notes_enc, agenda_enc, offer_enc, status_sync from checkin \
              where team_id = ? and owner_id = ? and peer_id = ? \
              order by held_on desc, checkin_id desc limit ?",
@@ -241,8 +251,8 @@ impl Store {
         .bind(owner.user.as_str())
         .bind(peer.as_str())
         .bind(n)
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(ex)
+        .await)?;
         rows.into_iter()
             .map(
                 |(held_on, kind, notes, agenda, offer, sync)| -> Result<PastCheckin> {
@@ -314,10 +324,10 @@ mod tests {
             store.close_offer(&me, offer, false, now).await.unwrap(),
             OfferClosed::Already { .. }
         ));
-        let raw: Vec<(Vec<u8>,)> = sqlx::query_as("select text_enc from note")
-            .fetch_all(store.pool())
-            .await
-            .unwrap();
+        let raw: Vec<(Vec<u8>,)> = db!(store.pool(), |ex| q::query_as("select text_enc from note")
+            .fetch_all(ex)
+            .await)
+        .unwrap();
         assert!(!String::from_utf8_lossy(&raw[0].0).contains("Ada"));
         assert!(store.delete_note(&me, &ana, id).await.unwrap());
     }

@@ -21,6 +21,8 @@ mod peers;
 mod privacy;
 mod profiles;
 mod review;
+pub mod scratch;
+pub(crate) mod sql;
 mod together;
 mod trades;
 mod writer;
@@ -40,7 +42,8 @@ pub use trades::NewTrade;
 
 use crate::crypto::Cipher;
 use chrono::{DateTime, SubsecRound, Utc};
-use sqlx::SqlitePool;
+use sql::{Backend, Pool, Tx, db};
+use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
 use std::time::Duration;
@@ -53,10 +56,12 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database {0} is unreachable: {1}")]
+    Unreachable(String, String),
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
     #[error(
-        "DATABASE_URL {0} is not supported: only sqlite:// (a file, created if missing) is, for now"
+        "DATABASE_URL {0} is not supported: use sqlite://<file> (created if missing) or postgres://…"
     )]
     Unsupported(String),
 }
@@ -94,7 +99,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// The database plus the key for private text.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: Pool,
     cipher: Cipher,
     /// Group commit for the hot write path (see `writer.rs`).
     writer: writer::Writer,
@@ -104,17 +109,17 @@ pub struct Store {
 
 /// The owner's next short id (`#1`, `#2`, …) in `table`, inside the transaction that inserts it.
 async fn next_number(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut Tx<'_>,
     table: &'static str,
     owner: &crate::domain::Owner,
 ) -> Result<i64> {
-    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let (n,): (i64,) = db!(&mut *tx, |ex| q::query_as(sqlx::AssertSqlSafe(format!(
         "select coalesce(max(number), 0) + 1 from {table} where team_id = ? and owner_id = ?"
     )))
     .bind(owner.team.as_str())
     .bind(owner.user.as_str())
-    .fetch_one(&mut **tx)
-    .await?;
+    .fetch_one(ex)
+    .await)?;
     Ok(n)
 }
 
@@ -124,13 +129,75 @@ fn instant(t: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 impl Store {
-    /// Opens (creating if missing) the SQLite database at `url`, in WAL mode with a busy
-    /// timeout so concurrent writers wait instead of failing with "database is locked", and
-    /// applies the migrations.
+    /// Opens the database at `url` and applies its backend's migrations: `sqlite://<file>`
+    /// (created if missing) or `postgres://…`. Any other scheme is refused, naming the URL with
+    /// its password hidden.
     pub async fn connect(url: &str, cipher: Cipher) -> Result<Store> {
-        if !url.to_ascii_lowercase().starts_with("sqlite:") {
-            return Err(StoreError::Unsupported(redact_url(url)));
-        }
+        let pool = open(url).await?;
+        migrate_pool(&pool).await?;
+        let writer = writer::Writer::spawn(pool.clone());
+        let loader = loader::PeerLoader::spawn(pool.clone());
+        Ok(Store {
+            pool,
+            cipher,
+            writer,
+            loader,
+        })
+    }
+
+    /// Applies the migrations to the database at `url` (created if missing) without opening a
+    /// store: no encryption key needed. Returns every applied migration, oldest first.
+    pub async fn migrate(url: &str) -> Result<Vec<String>> {
+        let pool = open(url).await?;
+        let migrator = migrate_pool(&pool).await?;
+        let applied: Vec<(i64,)> = db!(&pool, |ex| q::query_as(
+            "select version from _sqlx_migrations where success order by version"
+        )
+        .fetch_all(ex)
+        .await)?;
+        pool.close().await;
+        Ok(applied
+            .into_iter()
+            .map(|(v,)| {
+                migrator.iter().find(|m| m.version == v).map_or_else(
+                    || v.to_string(),
+                    |m| format!("{v:04}_{}", m.description.replace(' ', "_")),
+                )
+            })
+            .collect())
+    }
+
+    /// Closes the connections (what a lost database looks like to `/healthz`, in tests).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Whether this store is on Postgres (the few places that differ ask).
+    pub fn is_postgres(&self) -> bool {
+        self.pool.is_postgres()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    fn seal_opt(&self, text: Option<&str>) -> Option<Vec<u8>> {
+        text.map(|t| self.cipher.seal(t))
+    }
+
+    fn open_opt(&self, sealed: Option<Vec<u8>>) -> Result<Option<String>> {
+        sealed
+            .map(|s| self.cipher.open(&s))
+            .transpose()
+            .map_err(Into::into)
+    }
+}
+
+/// Connects to `url`: SQLite in WAL mode on one connection, or a Postgres pool.
+async fn open(url: &str) -> Result<Pool> {
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("sqlite:") {
         let opts = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -148,75 +215,57 @@ impl Store {
             .max_connections(1)
             .connect_with(opts)
             .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        let writer = writer::Writer::spawn(pool.clone());
-        let loader = loader::PeerLoader::spawn(pool.clone());
-        Ok(Store {
-            pool,
-            cipher,
-            writer,
-            loader,
-        })
-    }
-
-    /// Applies the migrations to the database at `url` (created if missing) without opening a
-    /// store: no encryption key needed. Returns every applied migration, oldest first.
-    pub async fn migrate(url: &str) -> Result<Vec<String>> {
-        if !url.to_ascii_lowercase().starts_with("sqlite:") {
-            return Err(StoreError::Unsupported(redact_url(url)));
-        }
-        let opts = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(opts)
-            .await?;
-        let migrator = sqlx::migrate!("./migrations");
-        migrator.run(&pool).await?;
-        let applied: Vec<(i64,)> =
-            sqlx::query_as("select version from _sqlx_migrations where success order by version")
-                .fetch_all(&pool)
-                .await?;
-        pool.close().await;
-        Ok(applied
-            .into_iter()
-            .map(|(v,)| {
-                migrator.iter().find(|m| m.version == v).map_or_else(
-                    || v.to_string(),
-                    |m| format!("{v:04}_{}", m.description.replace(' ', "_")),
-                )
-            })
-            .collect())
-    }
-
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
-    }
-
-    fn seal_opt(&self, text: Option<&str>) -> Option<Vec<u8>> {
-        text.map(|t| self.cipher.seal(t))
-    }
-
-    fn open_opt(&self, sealed: Option<Vec<u8>>) -> Result<Option<String>> {
-        sealed
-            .map(|s| self.cipher.open(&s))
-            .transpose()
-            .map_err(Into::into)
+        Ok(Backend::Sqlite(pool))
+    } else if lower.starts_with("postgres:") || lower.starts_with("postgresql:") {
+        // Several connections: Postgres serves them in parallel; write transactions that
+        // read first serialise on one advisory lock (sql.rs), the rest run side by side.
+        let pool = PgPoolOptions::new()
+            .max_connections(postgres_connections())
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(|e| StoreError::Unreachable(redact_url(url), e.to_string()))?;
+        Ok(Backend::Postgres(pool))
+    } else {
+        Err(StoreError::Unsupported(redact_url(url)))
     }
 }
 
-/// A store on a fresh SQLite file, for the store's own tests (the file lives as long as the
-/// returned directory).
+/// Postgres connections per process: `SIDEWAYS_PG_CONNECTIONS`, 8 by default.
+fn postgres_connections() -> u32 {
+    std::env::var("SIDEWAYS_PG_CONNECTIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(8)
+}
+
+/// Applies the backend's own migrations (`migrations/sqlite`, `migrations/postgres`).
+async fn migrate_pool(pool: &Pool) -> Result<sqlx::migrate::Migrator> {
+    Ok(match pool {
+        Backend::Sqlite(p) => {
+            let m = sqlx::migrate!("./migrations/sqlite");
+            m.run(p).await?;
+            m
+        }
+        Backend::Postgres(p) => {
+            let m = sqlx::migrate!("./migrations/postgres");
+            m.run(p).await?;
+            m
+        }
+    })
+}
+
+/// A store on a fresh database, for the store's own tests: a SQLite file, or a new Postgres
+/// database when `TEST_DATABASE_URL` is set (see scratch.rs); it lives as long as the guard.
 #[cfg(test)]
-pub(crate) async fn test_store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+pub(crate) async fn test_store() -> (scratch::ScratchDb, Store) {
+    let db = scratch::ScratchDb::new().await;
+    let url = db.url.clone();
     let key = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
     let cipher = Cipher::from_key_text(key).expect("key");
     let store = Store::connect(&url, cipher).await.expect("store");
-    (dir, store)
+    (db, store)
 }
 
 #[cfg(test)]
@@ -256,16 +305,16 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_postgres_url_is_refused_clearly_without_its_password() {
+    async fn an_unreachable_postgres_is_reported_without_its_password() {
         let cipher = Cipher::from_key_text(
             "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
         )
         .expect("key");
-        let e = Store::connect("postgres://user:secret@host/db", cipher)
+        let e = Store::connect("postgres://user:secret@127.0.0.1:1/db", cipher)
             .await
             .unwrap_err()
             .to_string();
-        assert!(e.contains("only sqlite://"), "{e}");
+        assert!(e.contains("unreachable"), "{e}");
         assert!(!e.contains("secret"), "{e}");
     }
 }

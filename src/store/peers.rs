@@ -1,9 +1,10 @@
 //! Peer maps and the check-ins logged against them.
 
+use super::sql::Tx;
+use super::sql::db;
 use super::{Result, Store, StoreError, instant};
 use crate::domain::{Cadence, CheckinEntry, Owner, Peer, TeamId, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{Sqlite, Transaction};
 
 /// A peer as stored: `PEER_COLUMNS`.
 pub(super) type PeerRow = (
@@ -37,20 +38,21 @@ const OWNERS_DUE: &str = "select team_id, owner_id, min(nudge_at) as first from 
 const PEER_COLUMNS: &str = "peer_id, reason_enc, cadence, added_on, last_contact_on, snoozed_until";
 
 pub(super) async fn set_nudges(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Tx<'_>,
     owner: &Owner,
     nudges: &[(UserId, DateTime<Utc>)],
 ) -> Result<()> {
     for (peer, at) in nudges {
-        sqlx::query(
+        db!(&mut *tx, |ex| q::query(
             "update peer set nudge_at = ? where team_id = ? and owner_id = ? and peer_id = ?",
         )
         .bind(instant(*at))
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
         .bind(peer.as_str())
-        .execute(&mut **tx)
-        .await?;
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
     }
     Ok(())
 }
@@ -59,13 +61,13 @@ pub(super) async fn set_nudges(
 /// that planned from rows another pass (or a command) has since moved leaves them alone, so
 /// a losing pass never undoes the winner's schedule (the doubled next-day nudge).
 pub(super) async fn move_due_nudges(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Tx<'_>,
     owner: &Owner,
     nudges: &[(UserId, DateTime<Utc>)],
     now: DateTime<Utc>,
 ) -> Result<()> {
     for (peer, at) in nudges {
-        sqlx::query(
+        db!(&mut *tx, |ex| q::query(
             "update peer set nudge_at = ? where team_id = ? and owner_id = ? and peer_id = ? \
              and nudge_at <= ?",
         )
@@ -74,8 +76,9 @@ pub(super) async fn move_due_nudges(
         .bind(owner.user.as_str())
         .bind(peer.as_str())
         .bind(instant(now))
-        .execute(&mut **tx)
-        .await?;
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
     }
     Ok(())
 }
@@ -118,7 +121,8 @@ impl Store {
         nudge_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let done = sqlx::query(
+        let done = db!(&self.pool, |ex| {
+            q::query(
             "insert into peer (team_id, owner_id, peer_id, reason_enc, cadence, added_on, last_contact_on, \
              snoozed_until, nudge_at, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
              on conflict (team_id, owner_id, peer_id) do nothing",
@@ -133,21 +137,23 @@ impl Store {
         .bind(p.snoozed_until)
         .bind(instant(nudge_at))
         .bind(instant(now))
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        .execute(ex).await.map(|r| r.rows_affected())
+        })?;
+        Ok(done == 1)
     }
 
     /// Takes a peer off the map; their past check-ins stay in the owner's history.
     pub async fn remove_peer(&self, owner: &Owner, peer: &UserId) -> Result<bool> {
-        let done =
-            sqlx::query("delete from peer where team_id = ? and owner_id = ? and peer_id = ?")
-                .bind(owner.team.as_str())
-                .bind(owner.user.as_str())
-                .bind(peer.as_str())
-                .execute(&self.pool)
-                .await?;
-        Ok(done.rows_affected() == 1)
+        let done = db!(&self.pool, |ex| q::query(
+            "delete from peer where team_id = ? and owner_id = ? and peer_id = ?"
+        )
+        .bind(owner.team.as_str())
+        .bind(owner.user.as_str())
+        .bind(peer.as_str())
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done == 1)
     }
 
     /// One peer of `owner`'s map (read with other pending lookups in one query).
@@ -157,13 +163,15 @@ impl Store {
     }
 
     pub async fn peers_of(&self, owner: &Owner) -> Result<Vec<Peer>> {
-        let rows: Vec<PeerRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let rows: Vec<PeerRow> =
+            db!(&self.pool, |ex| {
+                q::query_as(sqlx::AssertSqlSafe(format!(
             "select {PEER_COLUMNS} from peer where team_id = ? and owner_id = ? order by peer_id"
         )))
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(ex).await
+            })?;
         rows.into_iter().map(|r| self.peer_from_row(r)).collect()
     }
 
@@ -174,7 +182,7 @@ impl Store {
         p: &Peer,
         nudge_at: DateTime<Utc>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin_with("begin immediate").await?;
+        let mut tx = self.pool.begin_write().await?;
         update_peer_tx(&mut tx, owner, p, nudge_at).await?;
         tx.commit().await?;
         Ok(())
@@ -257,11 +265,11 @@ impl Store {
         today: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin_with("begin immediate").await?;
+        let mut tx = self.pool.begin_write().await?;
         update_peer_tx(&mut tx, owner, p, nudge_at).await?;
         if let Some(until) = p.snoozed_until {
             // Kept for the series' history (the three-month review).
-            sqlx::query(
+            db!(&mut tx, |ex| q::query(
                 "insert into snooze_log (team_id, owner_id, peer_id, snoozed_on, until_on, \
                  reason_enc, created_at) values (?, ?, ?, ?, ?, ?, ?)",
             )
@@ -272,18 +280,20 @@ impl Store {
             .bind(until)
             .bind(self.seal_opt(reason))
             .bind(instant(now))
-            .execute(&mut *tx)
-            .await?;
+            .execute(ex)
+            .await
+            .map(|r| r.rows_affected()))?;
         }
-        sqlx::query(
+        db!(&mut tx, |ex| {
+            q::query(
             "update peer set snooze_reason_enc = ? where team_id = ? and owner_id = ? and peer_id = ?",
         )
         .bind(self.seal_opt(reason))
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
         .bind(p.peer.as_str())
-        .execute(&mut *tx)
-        .await?;
+        .execute(ex).await.map(|r| r.rows_affected())
+        })?;
         tx.commit().await?;
         Ok(())
     }
@@ -291,11 +301,12 @@ impl Store {
     /// Owners of the (at most `limit`) longest-waiting peers whose nudge time has come. Reads
     /// only due rows, through `peer_by_nudge_at`.
     pub async fn owners_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Owner>> {
-        let rows: Vec<(String, String, DateTime<Utc>)> = sqlx::query_as(OWNERS_DUE)
-            .bind(instant(now))
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows: Vec<(String, String, DateTime<Utc>)> =
+            db!(&self.pool, |ex| q::query_as(OWNERS_DUE)
+                .bind(instant(now))
+                .bind(limit)
+                .fetch_all(ex)
+                .await)?;
         rows.into_iter()
             .map(|(t, u, _)| match (TeamId::parse(&t), UserId::parse(&u)) {
                 (Some(t), Some(u)) => Ok(Owner::new(t, u)),
@@ -310,7 +321,7 @@ impl Store {
         owner: &Owner,
         nudges: &[(UserId, DateTime<Utc>)],
     ) -> Result<()> {
-        let mut tx = self.pool.begin_with("begin immediate").await?;
+        let mut tx = self.pool.begin_write().await?;
         set_nudges(&mut tx, owner, nudges).await?;
         tx.commit().await?;
         Ok(())
@@ -323,7 +334,7 @@ impl Store {
         nudges: &[(UserId, DateTime<Utc>)],
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin_with("begin immediate").await?;
+        let mut tx = self.pool.begin_write().await?;
         move_due_nudges(&mut tx, owner, nudges, now).await?;
         tx.commit().await?;
         Ok(())
@@ -331,12 +342,12 @@ impl Store {
 }
 
 pub(super) async fn update_peer_tx(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Tx<'_>,
     owner: &Owner,
     p: &Peer,
     nudge_at: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query(
+    db!(&mut *tx, |ex| q::query(
         "update peer set cadence = ?, last_contact_on = ?, snoozed_until = ?, nudge_at = ? \
          where team_id = ? and owner_id = ? and peer_id = ?",
     )
@@ -347,8 +358,9 @@ pub(super) async fn update_peer_tx(
     .bind(owner.team.as_str())
     .bind(owner.user.as_str())
     .bind(p.peer.as_str())
-    .execute(&mut **tx)
-    .await?;
+    .execute(ex)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -359,12 +371,16 @@ mod tests {
     #[tokio::test]
     async fn finding_due_owners_reads_the_nudge_index_not_the_whole_table() {
         let (_dir, store) = crate::store::test_store().await;
+        // SQLite's planner; Postgres chooses by its statistics and is not asked here.
+        let crate::store::sql::Backend::Sqlite(pool) = store.pool() else {
+            return;
+        };
         let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "explain query plan {OWNERS_DUE}"
         )))
         .bind(DateTime::<Utc>::MIN_UTC)
         .bind(10)
-        .fetch_all(store.pool())
+        .fetch_all(pool)
         .await
         .unwrap();
         let detail: Vec<&str> = plan.iter().map(|r| r.3.as_str()).collect();

@@ -4,6 +4,7 @@
 //! reads the schema and fails when a table with a user column is in neither [`OWNED`] nor
 //! [`NOT_OWNED`], so a new table cannot be left out of export and forget by accident.
 
+use super::sql::{Backend, Tx, db};
 use super::{Result, Store, StoreError, instant};
 use crate::crypto::Cipher;
 use crate::domain::{Owner, UserId};
@@ -185,18 +186,34 @@ pub enum Confirmed {
     Expired,
 }
 
-/// A value read from any column, as JSON; sealed columns (`…_enc`) opened.
-fn column_json(cipher: &Cipher, row: &sqlx::sqlite::SqliteRow, i: usize) -> Result<Value> {
+/// A value read from any column, as JSON; sealed columns (`…_enc`) opened. Column types are
+/// named by each backend: SQLite's storage classes, Postgres's types.
+fn column_json<R>(cipher: &Cipher, row: &R, i: usize) -> Result<Value>
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> f64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> DateTime<Utc>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> chrono::NaiveDate: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
     let name = row.columns()[i].name();
     let raw = row.try_get_raw(i)?;
     if raw.is_null() {
         return Ok(Value::Null);
     }
-    let kind = raw.type_info().name().to_string();
+    let kind = raw.type_info().name().to_ascii_uppercase();
+    drop(raw);
     Ok(match kind.as_str() {
-        "INTEGER" => json!(row.try_get::<i64, _>(i)?),
-        "REAL" => json!(row.try_get::<f64, _>(i)?),
-        "BLOB" if name.ends_with("_enc") => {
+        "INTEGER" | "INT8" | "INT4" | "INT2" => json!(row.try_get::<i64, _>(i)?),
+        "REAL" | "FLOAT8" => json!(row.try_get::<f64, _>(i)?),
+        "BOOL" => json!(row.try_get::<bool, _>(i)?),
+        "TIMESTAMPTZ" => json!(row.try_get::<DateTime<Utc>, _>(i)?.to_rfc3339()),
+        "DATE" => json!(row.try_get::<chrono::NaiveDate, _>(i)?.to_string()),
+        "BLOB" | "BYTEA" if name.ends_with("_enc") => {
             let text = cipher.open(&row.try_get::<Vec<u8>, _>(i)?)?;
             // Sealed JSON (form answers, queued messages) is exported as JSON.
             match serde_json::from_str::<Value>(&text) {
@@ -204,12 +221,32 @@ fn column_json(cipher: &Cipher, row: &sqlx::sqlite::SqliteRow, i: usize) -> Resu
                 _ => Value::String(text),
             }
         }
-        "BLOB" => {
+        "BLOB" | "BYTEA" => {
             let b: Vec<u8> = row.try_get(i)?;
             json!(b.iter().map(|b| format!("{b:02x}")).collect::<String>())
         }
         _ => json!(row.try_get::<String, _>(i)?),
     })
+}
+
+/// A whole row as a JSON object, column by column.
+fn row_json<R>(cipher: &Cipher, row: &R) -> Result<Value>
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> f64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> DateTime<Utc>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> chrono::NaiveDate: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let mut o = Map::new();
+    for (i, c) in row.columns().iter().enumerate() {
+        o.insert(c.name().into(), column_json(cipher, row, i)?);
+    }
+    Ok(Value::Object(o))
 }
 
 impl Store {
@@ -248,20 +285,18 @@ impl Store {
     }
 
     async fn owned_rows(&self, sql: &str, owner: &Owner) -> Result<Vec<Value>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-            .bind(owner.team.as_str())
-            .bind(owner.user.as_str())
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|row| {
-                let mut o = Map::new();
-                for (i, c) in row.columns().iter().enumerate() {
-                    o.insert(c.name().into(), column_json(&self.cipher, row, i)?);
-                }
-                Ok(Value::Object(o))
-            })
-            .collect()
+        db!(&self.pool, |ex| q::query(sqlx::AssertSqlSafe(
+            sql.to_string()
+        ))
+        .bind(owner.team.as_str())
+        .bind(owner.user.as_str())
+        .fetch_all(ex)
+        .await
+        .map_err(StoreError::from)
+        .and_then(|rows| rows
+            .iter()
+            .map(|r| row_json(&self.cipher, r))
+            .collect()))
     }
 
     /// Whether `owner` keeps anything about `peer` (map, check-ins, credits, heads-ups).
@@ -273,23 +308,27 @@ impl Store {
                     "select count(*) from {} where team_id = ? and {} = ? and {col} = ?",
                     t.table, t.owner
                 );
-                n += sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.clone()))
-                    .bind(owner.team.as_str())
-                    .bind(owner.user.as_str())
-                    .bind(peer.as_str())
-                    .fetch_one(&self.pool)
-                    .await?;
+                n += db!(&self.pool, |ex| q::query_scalar::<i64>(
+                    sqlx::AssertSqlSafe(sql.clone())
+                )
+                .bind(owner.team.as_str())
+                .bind(owner.user.as_str())
+                .bind(peer.as_str())
+                .fetch_one(ex)
+                .await)?;
             }
         }
-        n += sqlx::query_scalar::<_, i64>(
+        n +=
+            db!(&self.pool, |ex| {
+                q::query_scalar::<i64>(
             "select count(*) from headsup_peer hp join headsup h on h.headsup_id = hp.headsup_id \
              where h.team_id = ? and h.owner_id = ? and hp.peer_id = ?",
         )
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
         .bind(peer.as_str())
-        .fetch_one(&self.pool)
-        .await?;
+        .fetch_one(ex).await
+            })?;
         Ok(n > 0)
     }
 
@@ -302,7 +341,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<String> {
         let token = Cipher::random_token();
-        sqlx::query(
+        db!(&self.pool, |ex| q::query(
             "insert into forget_request (team_id, user_id, token, target, expires_at, created_at) \
              values (?, ?, ?, ?, ?, ?)",
         )
@@ -312,8 +351,9 @@ impl Store {
         .bind(target.as_text())
         .bind(instant(expires_at))
         .bind(instant(now))
-        .execute(&self.pool)
-        .await?;
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(token)
     }
 
@@ -327,27 +367,27 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Confirmed> {
         let mut tx = self.pool.begin().await?;
-        let asker: Option<String> = sqlx::query_scalar(
+        let asker: Option<String> = db!(&mut tx, |ex| q::query_scalar(
             "select user_id from forget_request where team_id = ? and token = ?",
         )
         .bind(who.team.as_str())
         .bind(token)
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_optional(ex)
+        .await)?;
         match asker {
             None => return Ok(Confirmed::Used),
             Some(a) if a != who.user.as_str() => return Ok(Confirmed::NotYours),
             Some(_) => {}
         }
-        let row: (String, DateTime<Utc>) = sqlx::query_as(
+        let row: (String, DateTime<Utc>) = db!(&mut tx, |ex| q::query_as(
             "delete from forget_request where team_id = ? and token = ? and user_id = ? \
              returning target, expires_at",
         )
         .bind(who.team.as_str())
         .bind(token)
         .bind(who.user.as_str())
-        .fetch_one(&mut *tx)
-        .await?;
+        .fetch_one(ex)
+        .await)?;
         if row.1 < now {
             tx.commit().await?;
             return Ok(Confirmed::Expired);
@@ -365,14 +405,15 @@ impl Store {
             ForgetTarget::Peer(p) => forget_peer(&mut tx, &self.cipher, who, p).await?,
         };
         tx.commit().await?;
-        sqlx::query("pragma wal_checkpoint(truncate)")
-            .execute(&self.pool)
-            .await?;
+        if let Backend::Sqlite(p) = &self.pool {
+            // Out of the write-ahead log too, not only the main file.
+            sqlx::query("pragma wal_checkpoint(truncate)")
+                .execute(p)
+                .await?;
+        }
         Ok(Confirmed::Done(target, deleted))
     }
 }
-
-type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
 
 async fn forget_owner(tx: &mut Tx<'_>, who: &Owner) -> Result<Deleted> {
     let mut deleted = Vec::new();
@@ -381,25 +422,26 @@ async fn forget_owner(tx: &mut Tx<'_>, who: &Owner) -> Result<Deleted> {
             .iter()
             .find(|t| t.table == *parent)
             .map_or("owner_id", |t| t.owner);
-        sqlx::query(sqlx::AssertSqlSafe(format!(
+        db!(&mut *tx, |ex| q::query(sqlx::AssertSqlSafe(format!(
             "delete from {table} where {key} in \
              (select {key} from {parent} where team_id = ? and {owner_col} = ?)"
         )))
         .bind(who.team.as_str())
         .bind(who.user.as_str())
-        .execute(&mut **tx)
-        .await?;
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
     }
     for t in OWNED {
-        let n = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let n = db!(&mut *tx, |ex| q::query(sqlx::AssertSqlSafe(format!(
             "delete from {} where team_id = ? and {} = ?",
             t.table, t.owner
         )))
         .bind(who.team.as_str())
         .bind(who.user.as_str())
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
         if n > 0 && t.table != "forget_request" {
             deleted.push((t.label, n));
         }
@@ -416,7 +458,7 @@ async fn forget_owner(tx: &mut Tx<'_>, who: &Owner) -> Result<Deleted> {
 /// piece of work, so none is sent later.
 async fn forget_together_notes(tx: &mut Tx<'_>, who: &Owner, peer: Option<&UserId>) -> Result<u64> {
     let prefix = crate::domain::together_peer_key_prefix(&who.user);
-    Ok(sqlx::query(
+    Ok(db!(&mut *tx, |ex| q::query(
         "delete from delivery where team_id = ? and kind = ? and (? is null or user_id = ?) \
          and substr(dedupe_key, 1, length(?)) = ?",
     )
@@ -426,9 +468,9 @@ async fn forget_together_notes(tx: &mut Tx<'_>, who: &Owner, peer: Option<&UserI
     .bind(peer.map(UserId::as_str))
     .bind(&prefix)
     .bind(&prefix)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected())
+    .execute(ex)
+    .await
+    .map(|r| r.rows_affected()))?)
 }
 
 async fn forget_peer(
@@ -441,63 +483,66 @@ async fn forget_peer(
     let mut deleted = Vec::new();
     for t in OWNED {
         if let Some(col) = t.peer {
-            let n = sqlx::query(sqlx::AssertSqlSafe(format!(
+            let n = db!(&mut *tx, |ex| q::query(sqlx::AssertSqlSafe(format!(
                 "delete from {} where team_id = ? and {} = ? and {col} = ?",
                 t.table, t.owner
             )))
             .bind(team)
             .bind(me)
             .bind(p)
-            .execute(&mut **tx)
-            .await?
-            .rows_affected();
+            .execute(ex)
+            .await
+            .map(|r| r.rows_affected()))?;
             if n > 0 {
                 deleted.push((t.label, n));
             }
         }
     }
     // Heads-ups: the peer leaves each one; a heads-up naming nobody else goes entirely.
-    let named = sqlx::query(
+    let named = db!(&mut *tx, |ex| q::query(
         "delete from headsup_peer where peer_id = ? and headsup_id in \
          (select headsup_id from headsup where team_id = ? and owner_id = ?)",
     )
     .bind(p)
     .bind(team)
     .bind(me)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
+    .execute(ex)
+    .await
+    .map(|r| r.rows_affected()))?;
     if named > 0 {
         deleted.push(("heads-up mentions", named));
     }
-    let emptied = sqlx::query(
+    let emptied = db!(&mut *tx, |ex| q::query(
         "delete from headsup where team_id = ? and owner_id = ? and not exists \
          (select 1 from headsup_peer hp where hp.headsup_id = headsup.headsup_id)",
     )
     .bind(team)
     .bind(me)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
+    .execute(ex)
+    .await
+    .map(|r| r.rows_affected()))?;
     if emptied > 0 {
         deleted.push(("heads-ups", emptied));
     }
     // Messages (queued or sent) that name the peer: nothing about them is sent later, and no
     // copy of one stays.
-    let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+    let rows: Vec<(i64, Vec<u8>)> = db!(&mut *tx, |ex| q::query_as(
         "select delivery_id, payload_enc from delivery where team_id = ? and user_id = ?",
     )
     .bind(team)
     .bind(me)
-    .fetch_all(&mut **tx)
-    .await?;
+    .fetch_all(ex)
+    .await)?;
     let mut messages = 0;
     for (id, sealed) in rows {
         if cipher.open(&sealed)?.contains(p) {
-            sqlx::query("delete from delivery where delivery_id = ?")
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
+            db!(&mut *tx, |ex| q::query(
+                "delete from delivery where delivery_id = ?"
+            )
+            .bind(id)
+            .execute(ex)
+            .await
+            .map(|r| r.rows_affected()))?;
             messages += 1;
         }
     }
@@ -517,19 +562,29 @@ mod tests {
     #[tokio::test]
     async fn every_table_with_a_user_column_is_owned_or_explained() {
         let (_dir, store) = crate::store::test_store().await;
-        let tables: Vec<String> = sqlx::query_scalar(
-            "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' \
-             and name not like '_sqlx%'",
-        )
-        .fetch_all(store.pool())
-        .await
+        let (tables_sql, columns_sql) = if store.is_postgres() {
+            (
+                "select table_name::text from information_schema.tables \
+                 where table_schema = current_schema() and table_name not like '_sqlx%'",
+                "select column_name::text from information_schema.columns \
+                 where table_schema = current_schema() and table_name = ?",
+            )
+        } else {
+            (
+                "select name from sqlite_master where type = 'table' \
+                 and name not like 'sqlite_%' and name not like '_sqlx%'",
+                "select name from pragma_table_info(?)",
+            )
+        };
+        let tables: Vec<String> = db!(store.pool(), |ex| q::query_scalar(tables_sql)
+            .fetch_all(ex)
+            .await)
         .unwrap();
         for table in tables {
-            let cols: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "select name from pragma_table_info('{table}')"
-            )))
-            .fetch_all(store.pool())
-            .await
+            let cols: Vec<String> = db!(store.pool(), |ex| q::query_scalar(columns_sql)
+                .bind(&table)
+                .fetch_all(ex)
+                .await)
             .unwrap();
             let user_cols: Vec<&String> = cols
                 .iter()

@@ -1,5 +1,6 @@
 //! Users' delivery preferences: time zone (from Slack or set by hand), working hours and days.
 
+use super::sql::db;
 use super::{Result, Store, StoreError, instant};
 use crate::domain::{DeliveryPrefs, Owner, UserId, WeekdaySet, WorkingHours};
 use chrono::{DateTime, Utc};
@@ -72,13 +73,13 @@ pub(super) const PROFILE_COLUMNS: &str =
 
 impl Store {
     pub async fn profile(&self, who: &Owner) -> Result<Option<Profile>> {
-        let row: Option<ProfileRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "select {PROFILE_COLUMNS} from user_profile where team_id = ? and user_id = ?"
-        )))
+        let row: Option<ProfileRow> = db!(&self.pool, |ex| q::query_as(sqlx::AssertSqlSafe(
+            format!("select {PROFILE_COLUMNS} from user_profile where team_id = ? and user_id = ?")
+        ))
         .bind(who.team.as_str())
         .bind(who.user.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(ex)
+        .await)?;
         row.map(profile_from_row).transpose()
     }
 
@@ -88,15 +89,16 @@ impl Store {
         if let Some(p) = self.profile(who).await? {
             return Ok(p);
         }
-        sqlx::query(
+        db!(&self.pool, |ex| q::query(
             "insert into user_profile (team_id, user_id, created_at) values (?, ?, ?) \
              on conflict (team_id, user_id) do nothing",
         )
         .bind(who.team.as_str())
         .bind(who.user.as_str())
         .bind(instant(now))
-        .execute(&self.pool)
-        .await?;
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
         self.profile(who)
             .await?
             .ok_or_else(|| StoreError::Corrupt("user_profile vanished after insert".into()))
@@ -105,19 +107,22 @@ impl Store {
     /// Notes that users.info was asked at `now` (successfully or not), so it is not asked again
     /// on every command.
     pub async fn mark_tz_checked(&self, who: &Owner, now: DateTime<Utc>) -> Result<()> {
-        sqlx::query("update user_profile set tz_checked_at = ? where team_id = ? and user_id = ?")
-            .bind(instant(now))
-            .bind(who.team.as_str())
-            .bind(who.user.as_str())
-            .execute(&self.pool)
-            .await?;
+        db!(&self.pool, |ex| q::query(
+            "update user_profile set tz_checked_at = ? where team_id = ? and user_id = ?"
+        )
+        .bind(instant(now))
+        .bind(who.team.as_str())
+        .bind(who.user.as_str())
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     /// Caches the zone Slack reported, unless the user chose one themselves. Returns whether the
     /// stored zone changed.
     pub async fn record_slack_tz(&self, who: &Owner, tz: Tz, now: DateTime<Utc>) -> Result<bool> {
-        let done = sqlx::query(
+        let done = db!(&self.pool, |ex| q::query(
             "update user_profile set tz = ?, tz_source = 'slack', tz_checked_at = ? \
              where team_id = ? and user_id = ? and (tz_source is null or tz_source = 'slack') \
              and (tz is null or tz <> ?)",
@@ -127,9 +132,10 @@ impl Store {
         .bind(who.team.as_str())
         .bind(who.user.as_str())
         .bind(tz.name())
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done == 1)
     }
 
     /// Saves settings the user typed (`None` leaves a setting as it was) together with the
@@ -142,31 +148,36 @@ impl Store {
         days: Option<WeekdaySet>,
         nudges: &[(UserId, DateTime<Utc>)],
     ) -> Result<()> {
-        let mut tx = self.pool.begin_with("begin immediate").await?;
+        let mut tx = self.pool.begin_write().await?;
         if let Some(tz) = tz {
-            sqlx::query("update user_profile set tz = ?, tz_source = 'user' where team_id = ? and user_id = ?")
+            db!(&mut tx, |ex| {
+                q::query("update user_profile set tz = ?, tz_source = 'user' where team_id = ? and user_id = ?")
                 .bind(tz.name())
                 .bind(who.team.as_str())
                 .bind(who.user.as_str())
-                .execute(&mut *tx)
-                .await?;
+                .execute(ex).await.map(|r| r.rows_affected())
+            })?;
         }
         if let Some(h) = hours {
-            sqlx::query("update user_profile set work_start = ?, work_end = ? where team_id = ? and user_id = ?")
+            db!(&mut tx, |ex| {
+                q::query("update user_profile set work_start = ?, work_end = ? where team_id = ? and user_id = ?")
                 .bind(i64::from(h.start))
                 .bind(i64::from(h.end))
                 .bind(who.team.as_str())
                 .bind(who.user.as_str())
-                .execute(&mut *tx)
-                .await?;
+                .execute(ex).await.map(|r| r.rows_affected())
+            })?;
         }
         if let Some(d) = days {
-            sqlx::query("update user_profile set work_days = ? where team_id = ? and user_id = ?")
-                .bind(i64::from(d.bits()))
-                .bind(who.team.as_str())
-                .bind(who.user.as_str())
-                .execute(&mut *tx)
-                .await?;
+            db!(&mut tx, |ex| q::query(
+                "update user_profile set work_days = ? where team_id = ? and user_id = ?"
+            )
+            .bind(i64::from(d.bits()))
+            .bind(who.team.as_str())
+            .bind(who.user.as_str())
+            .execute(ex)
+            .await
+            .map(|r| r.rows_affected()))?;
         }
         super::peers::set_nudges(&mut tx, who, nudges).await?;
         tx.commit().await?;

@@ -2,6 +2,7 @@
 //! the peer was added), when it was last put to its owner, and the snoozes given in it.
 
 use super::due::{OWNERS, TEAM_OF, USER_OF, owner, owners_json};
+use super::sql::db;
 use super::{Result, Store, StoreError};
 use crate::domain::{
     Cadence, Owner, SeriesHistory, SnoozeRecord, UserId, review_due, series_history,
@@ -27,14 +28,14 @@ impl Store {
             .collect();
         let list: Vec<Owner> = owners.iter().map(|(o, _, _)| o.clone()).collect();
         let rows: Vec<(String, String, String, NaiveDate, Option<NaiveDate>)> =
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            db!(&self.pool, |ex| q::query_as(sqlx::AssertSqlSafe(format!(
                 "select p.team_id, p.owner_id, p.peer_id, coalesce(p.series_from, p.added_on), \
                  p.review_asked_on from {OWNERS} \
                  join peer p on p.team_id = {TEAM_OF} and p.owner_id = {USER_OF}"
             )))
             .bind(owners_json(&list)?)
-            .fetch_all(&self.pool)
-            .await?;
+            .fetch_all(ex)
+            .await)?;
         for (t, u, peer, since, asked) in rows {
             let o = owner(&t, &u)?;
             let Some((today, nudged)) = days.get(&o).copied() else {
@@ -63,22 +64,22 @@ impl Store {
         peer: &UserId,
         today: NaiveDate,
     ) -> Result<Option<SeriesHistory>> {
-        let row: Option<(String, NaiveDate)> = sqlx::query_as(
+        let row: Option<(String, NaiveDate)> = db!(&self.pool, |ex| q::query_as(
             "select cadence, coalesce(series_from, added_on) from peer \
              where team_id = ? and owner_id = ? and peer_id = ?",
         )
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
         .bind(peer.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(ex)
+        .await)?;
         let Some((cadence, since)) = row else {
             return Ok(None);
         };
         let cadence: Cadence = cadence
             .parse()
             .map_err(|_| StoreError::Corrupt("peer.cadence".into()))?;
-        let held: Vec<(NaiveDate,)> = sqlx::query_as(
+        let held: Vec<(NaiveDate,)> = db!(&self.pool, |ex| q::query_as(
             "select held_on from checkin where team_id = ? and owner_id = ? and peer_id = ? \
              and held_on >= ?",
         )
@@ -86,19 +87,20 @@ impl Store {
         .bind(owner.user.as_str())
         .bind(peer.as_str())
         .bind(since)
-        .fetch_all(&self.pool)
-        .await?;
-        let snoozes: Vec<(Option<NaiveDate>, NaiveDate, Option<Vec<u8>>)> = sqlx::query_as(
-            "select snoozed_on, until_on, reason_enc from snooze_log \
+        .fetch_all(ex)
+        .await)?;
+        let snoozes: Vec<(Option<NaiveDate>, NaiveDate, Option<Vec<u8>>)> =
+            db!(&self.pool, |ex| q::query_as(
+                "select snoozed_on, until_on, reason_enc from snooze_log \
              where team_id = ? and owner_id = ? and peer_id = ? and until_on >= ? \
              order by until_on, snooze_id",
-        )
-        .bind(owner.team.as_str())
-        .bind(owner.user.as_str())
-        .bind(peer.as_str())
-        .bind(since)
-        .fetch_all(&self.pool)
-        .await?;
+            )
+            .bind(owner.team.as_str())
+            .bind(owner.user.as_str())
+            .bind(peer.as_str())
+            .bind(since)
+            .fetch_all(ex)
+            .await)?;
         let snoozes = snoozes
             .into_iter()
             .map(|(on, until, reason)| {
@@ -120,9 +122,9 @@ impl Store {
         peers: &[UserId],
         day: NaiveDate,
     ) -> Result<()> {
-        let mut tx = self.pool.begin_with("begin immediate").await?;
+        let mut tx = self.pool.begin_write().await?;
         for peer in peers {
-            sqlx::query(
+            db!(&mut tx, |ex| q::query(
                 "update peer set review_asked_on = ? \
                  where team_id = ? and owner_id = ? and peer_id = ?",
             )
@@ -130,8 +132,9 @@ impl Store {
             .bind(owner.team.as_str())
             .bind(owner.user.as_str())
             .bind(peer.as_str())
-            .execute(&mut *tx)
-            .await?;
+            .execute(ex)
+            .await
+            .map(|r| r.rows_affected()))?;
         }
         tx.commit().await?;
         Ok(())
@@ -145,7 +148,7 @@ impl Store {
         peer: &UserId,
         today: NaiveDate,
     ) -> Result<bool> {
-        let done = sqlx::query(
+        let done = db!(&self.pool, |ex| q::query(
             "update peer set series_from = ?, review_asked_on = null \
              where team_id = ? and owner_id = ? and peer_id = ?",
         )
@@ -153,8 +156,9 @@ impl Store {
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
         .bind(peer.as_str())
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
     }
 }

@@ -2,6 +2,7 @@
 //! scoped by workspace and owner, the topic sealed at rest. The scheduler finds the DMs due at a
 //! period's end through the two `…_notice_at` indexes.
 
+use super::sql::db;
 use super::{Result, Store, StoreError, instant};
 use crate::domain::{LookBack, Owner, TeamId, Together, TogetherStatus, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -82,9 +83,9 @@ impl Store {
         t: &NewTogether<'_>,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        let mut tx = self.pool.begin_with("begin immediate").await?;
+        let mut tx = self.pool.begin_write().await?;
         let number = super::next_number(&mut tx, "together", owner).await?;
-        sqlx::query(
+        db!(&mut tx, |ex| q::query(
             "insert into together (team_id, owner_id, number, peer_id, topic_enc, weeks, \
              started_on, ends_on, owner_notice_at, peer_notice_at, created_at) \
              values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -100,22 +101,24 @@ impl Store {
         .bind(instant(t.ends_at))
         .bind(instant(t.ends_at))
         .bind(instant(now))
-        .execute(&mut *tx)
-        .await?;
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
         tx.commit().await?;
         Ok(number)
     }
 
     /// The owner's open pieces of work, soonest end first.
     pub async fn open_togethers(&self, owner: &Owner) -> Result<Vec<Together>> {
-        let rows: Vec<TogetherRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "select {COLUMNS} from together \
+        let rows: Vec<TogetherRow> =
+            db!(&self.pool, |ex| q::query_as(sqlx::AssertSqlSafe(format!(
+                "select {COLUMNS} from together \
              where team_id = ? and owner_id = ? and status = 'open' order by ends_on, number"
-        )))
-        .bind(owner.team.as_str())
-        .bind(owner.user.as_str())
-        .fetch_all(&self.pool)
-        .await?;
+            )))
+            .bind(owner.team.as_str())
+            .bind(owner.user.as_str())
+            .fetch_all(ex)
+            .await)?;
         rows.into_iter()
             .map(|r| self.together_from_row(r))
             .collect()
@@ -123,24 +126,25 @@ impl Store {
 
     /// One of the owner's pieces of work, open or closed.
     pub async fn together(&self, owner: &Owner, number: i64) -> Result<Option<Together>> {
-        let row: Option<TogetherRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "select {COLUMNS} from together where team_id = ? and owner_id = ? and number = ?"
-        )))
-        .bind(owner.team.as_str())
-        .bind(owner.user.as_str())
-        .bind(number)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<TogetherRow> =
+            db!(&self.pool, |ex| q::query_as(sqlx::AssertSqlSafe(format!(
+                "select {COLUMNS} from together where team_id = ? and owner_id = ? and number = ?"
+            )))
+            .bind(owner.team.as_str())
+            .bind(owner.user.as_str())
+            .bind(number)
+            .fetch_optional(ex)
+            .await)?;
         row.map(|r| self.together_from_row(r)).transpose()
     }
 
     /// Open pieces of work with a DM whose moment has come (through the `…_notice_at` indexes).
     pub async fn togethers_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<TogetherDue>> {
         let now = instant(now);
-        let rows: Vec<DueRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let rows: Vec<DueRow> = db!(&self.pool, |ex| q::query_as(sqlx::AssertSqlSafe(format!(
             "select team_id, owner_id, {COLUMNS}, \
-             coalesce(owner_notice_at <= ? and status = 'open', 0), \
-             coalesce(peer_notice_at <= ?, 0), peer_period from together \
+             coalesce(owner_notice_at <= ? and status = 'open', false), \
+             coalesce(peer_notice_at <= ?, false), peer_period from together \
              where (owner_notice_at <= ? and status = 'open') or peer_notice_at <= ? \
              order by together_id limit ?"
         )))
@@ -149,8 +153,8 @@ impl Store {
         .bind(now)
         .bind(now)
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(ex)
+        .await)?;
         rows.into_iter()
             .map(
                 |(t, o, n, p, x, w, pe, s, e, st, owner_due, peer_due, peer_period)| {
@@ -179,7 +183,7 @@ impl Store {
         side: Side,
         at: Option<DateTime<Utc>>,
     ) -> Result<()> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
+        db!(&self.pool, |ex| q::query(sqlx::AssertSqlSafe(format!(
             "update together set {} = ? where team_id = ? and owner_id = ? and number = ?",
             side.column()
         )))
@@ -187,8 +191,9 @@ impl Store {
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
         .bind(number)
-        .execute(&self.pool)
-        .await?;
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -200,7 +205,7 @@ impl Store {
         number: i64,
         next: Option<(DateTime<Utc>, i64)>,
     ) -> Result<()> {
-        sqlx::query(
+        db!(&self.pool, |ex| q::query(
             "update together set peer_notice_at = ?, peer_period = coalesce(?, peer_period) \
              where team_id = ? and owner_id = ? and number = ?",
         )
@@ -209,8 +214,9 @@ impl Store {
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
         .bind(number)
-        .execute(&self.pool)
-        .await?;
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -226,21 +232,22 @@ impl Store {
         today: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<Option<Together>> {
-        let mut tx = self.pool.begin_with("begin immediate").await?;
-        let row: Option<TogetherRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "select {COLUMNS} from together \
+        let mut tx = self.pool.begin_write().await?;
+        let row: Option<TogetherRow> =
+            db!(&mut tx, |ex| q::query_as(sqlx::AssertSqlSafe(format!(
+                "select {COLUMNS} from together \
              where team_id = ? and owner_id = ? and number = ? and status = 'open'"
-        )))
-        .bind(owner.team.as_str())
-        .bind(owner.user.as_str())
-        .bind(answers.number)
-        .fetch_optional(&mut *tx)
-        .await?;
+            )))
+            .bind(owner.team.as_str())
+            .bind(owner.user.as_str())
+            .bind(answers.number)
+            .fetch_optional(ex)
+            .await)?;
         let Some(item) = row.map(|r| self.together_from_row(r)).transpose()? else {
             return Ok(None);
         };
         if let Some(note) = answers.note(&item.topic) {
-            sqlx::query(
+            db!(&mut tx, |ex| q::query(
                 "insert into note (team_id, owner_id, peer_id, text_enc, created_at) \
                  values (?, ?, ?, ?, ?)",
             )
@@ -249,13 +256,14 @@ impl Store {
             .bind(item.peer.as_str())
             .bind(self.cipher.seal(&note))
             .bind(instant(now))
-            .execute(&mut *tx)
-            .await?;
+            .execute(ex)
+            .await
+            .map(|r| r.rows_affected()))?;
         }
         match next {
             Some(n) => {
                 // SET expressions read the row as it was before this update.
-                sqlx::query(
+                db!(&mut tx, |ex| q::query(
                     "update together set period = period + 1, started_on = ?, ends_on = ?, \
                      owner_notice_at = ?, \
                      peer_notice_at = case when peer_notice_at is not null and ends_on <= ? \
@@ -273,11 +281,12 @@ impl Store {
                 .bind(owner.team.as_str())
                 .bind(owner.user.as_str())
                 .bind(answers.number)
-                .execute(&mut *tx)
-                .await?;
+                .execute(ex)
+                .await
+                .map(|r| r.rows_affected()))?;
             }
             None => {
-                sqlx::query(
+                db!(&mut tx, |ex| q::query(
                     "update together set status = 'closed', closed_at = ?, owner_notice_at = null, \
                      peer_notice_at = case when ends_on <= ? then peer_notice_at end \
                      where team_id = ? and owner_id = ? and number = ?",
@@ -287,8 +296,9 @@ impl Store {
                 .bind(owner.team.as_str())
                 .bind(owner.user.as_str())
                 .bind(answers.number)
-                .execute(&mut *tx)
-                .await?;
+                .execute(ex)
+                .await
+                .map(|r| r.rows_affected()))?;
             }
         }
         tx.commit().await?;
@@ -353,10 +363,12 @@ mod tests {
                 .is_none()
         );
         assert_eq!(store.open_togethers(&me).await.unwrap().len(), 2);
-        let raw: Vec<(Vec<u8>,)> = sqlx::query_as("select topic_enc from together")
-            .fetch_all(store.pool())
-            .await
-            .unwrap();
+        let raw: Vec<(Vec<u8>,)> = db!(store.pool(), |ex| q::query_as(
+            "select topic_enc from together"
+        )
+        .fetch_all(ex)
+        .await)
+        .unwrap();
         assert!(!String::from_utf8_lossy(&raw[0].0).contains("SECRETTOPIC"));
 
         assert!(store.togethers_due(now, 10).await.unwrap().is_empty());

@@ -1,6 +1,7 @@
 //! The ledger: trades and loans, private to their owner (every query is scoped by workspace
 //! and owner), the text sealed at rest.
 
+use super::sql::db;
 use super::{Result, Store, StoreError, instant};
 use crate::domain::{Direction, Good, LoanStatus, Owner, TeamId, Trade, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -53,9 +54,9 @@ impl Store {
         t: &NewTrade<'_>,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        let mut tx = self.pool.begin_with("begin immediate").await?;
+        let mut tx = self.pool.begin_write().await?;
         let number = super::next_number(&mut tx, "trade", owner).await?;
-        sqlx::query(
+        db!(&mut tx, |ex| q::query(
             "insert into trade (team_id, owner_id, number, peer_id, direction, good, text_enc, \
              held_on, back_by, remind_at, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
@@ -70,15 +71,16 @@ impl Store {
         .bind(t.back_by)
         .bind(t.remind_at.map(instant))
         .bind(instant(now))
-        .execute(&mut *tx)
-        .await?;
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
         tx.commit().await?;
         Ok(number)
     }
 
     /// The owner's trades (with one peer, or all), newest first.
     pub async fn trades(&self, owner: &Owner, peer: Option<&UserId>) -> Result<Vec<Trade>> {
-        let rows: Vec<TradeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let rows: Vec<TradeRow> = db!(&self.pool, |ex| q::query_as(sqlx::AssertSqlSafe(format!(
             "select {TRADE_COLUMNS} from trade \
              where team_id = ? and owner_id = ? and (? is null or peer_id = ?) \
              order by held_on desc, number desc"
@@ -87,47 +89,50 @@ impl Store {
         .bind(owner.user.as_str())
         .bind(peer.map(UserId::as_str))
         .bind(peer.map(UserId::as_str))
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(ex)
+        .await)?;
         rows.into_iter().map(|r| self.trade_from_row(r)).collect()
     }
 
     /// Deletes one of the owner's trades; `false` when they have no such number.
     pub async fn delete_trade(&self, owner: &Owner, number: i64) -> Result<bool> {
-        let done =
-            sqlx::query("delete from trade where team_id = ? and owner_id = ? and number = ?")
-                .bind(owner.team.as_str())
-                .bind(owner.user.as_str())
-                .bind(number)
-                .execute(&self.pool)
-                .await?;
-        Ok(done.rows_affected() == 1)
+        let done = db!(&self.pool, |ex| q::query(
+            "delete from trade where team_id = ? and owner_id = ? and number = ?"
+        )
+        .bind(owner.team.as_str())
+        .bind(owner.user.as_str())
+        .bind(number)
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done == 1)
     }
 
     /// The owner's open loans, soonest due first.
     pub async fn open_loans(&self, owner: &Owner) -> Result<Vec<Trade>> {
-        let rows: Vec<TradeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let rows: Vec<TradeRow> = db!(&self.pool, |ex| q::query_as(sqlx::AssertSqlSafe(format!(
             "select {TRADE_COLUMNS} from trade \
              where team_id = ? and owner_id = ? and status = 'open' and back_by is not null \
              order by back_by, number"
         )))
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(ex)
+        .await)?;
         rows.into_iter().map(|r| self.trade_from_row(r)).collect()
     }
 
     /// Open loans whose reminder is due, with their owners (through `trade_by_remind_at`).
     pub async fn loans_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<(Owner, Trade)>> {
-        let rows: Vec<OwnedTradeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "select team_id, owner_id, {TRADE_COLUMNS} from trade \
+        let rows: Vec<OwnedTradeRow> =
+            db!(&self.pool, |ex| q::query_as(sqlx::AssertSqlSafe(format!(
+                "select team_id, owner_id, {TRADE_COLUMNS} from trade \
                  where remind_at <= ? and status = 'open' order by remind_at limit ?"
-        )))
-        .bind(instant(now))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+            )))
+            .bind(instant(now))
+            .bind(limit)
+            .fetch_all(ex)
+            .await)?;
         rows.into_iter()
             .map(|(t, o, n, p, d, g, x, h, b, s)| {
                 let owner = match (TeamId::parse(&t), UserId::parse(&o)) {
@@ -146,15 +151,16 @@ impl Store {
         number: i64,
         at: Option<DateTime<Utc>>,
     ) -> Result<()> {
-        sqlx::query(
+        db!(&self.pool, |ex| q::query(
             "update trade set remind_at = ? where team_id = ? and owner_id = ? and number = ?",
         )
         .bind(at.map(instant))
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
         .bind(number)
-        .execute(&self.pool)
-        .await?;
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -165,7 +171,7 @@ impl Store {
         number: i64,
         status: LoanStatus,
     ) -> Result<bool> {
-        let done = sqlx::query(
+        let done = db!(&self.pool, |ex| q::query(
             "update trade set status = ?, remind_at = null where team_id = ? and owner_id = ? \
              and number = ? and status = 'open' and back_by is not null",
         )
@@ -173,9 +179,10 @@ impl Store {
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
         .bind(number)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done == 1)
     }
 
     /// Moves an open loan's due date (and its next reminder); `false` when there is no such loan.
@@ -186,7 +193,7 @@ impl Store {
         back_by: NaiveDate,
         remind_at: DateTime<Utc>,
     ) -> Result<bool> {
-        let done = sqlx::query(
+        let done = db!(&self.pool, |ex| q::query(
             "update trade set back_by = ?, remind_at = ? where team_id = ? and owner_id = ? \
              and number = ? and status = 'open' and back_by is not null",
         )
@@ -195,9 +202,10 @@ impl Store {
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
         .bind(number)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done == 1)
     }
 
     fn trade_from_row(&self, r: TradeRow) -> Result<Trade> {

@@ -5,6 +5,7 @@
 //! alone, a check-in still costs one. If a batch fails, it is rolled back and each request is
 //! run again on its own, so one bad write never fails its neighbours.
 
+use super::sql::{Backend, Pool, db};
 use super::{Result, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::SqlitePool;
@@ -42,7 +43,7 @@ pub(super) struct Writer {
 
 impl Writer {
     /// Starts the writer task on `pool`; it stops when the last handle is dropped.
-    pub(super) fn spawn(pool: SqlitePool) -> Writer {
+    pub(super) fn spawn(pool: Pool) -> Writer {
         let queue = super::batch::spawn_batcher(MAX_BATCH, move |batch| {
             let pool = pool.clone();
             async move { run(&pool, batch).await }
@@ -64,7 +65,7 @@ impl Writer {
     }
 }
 
-async fn run(pool: &SqlitePool, batch: Vec<Job>) {
+async fn run(pool: &Pool, batch: Vec<Job>) {
     if batch.len() > 1 {
         let writes: Vec<&Write> = batch.iter().map(|j| &j.write).collect();
         if execute(pool, &writes).await.is_ok() {
@@ -81,10 +82,48 @@ async fn run(pool: &SqlitePool, batch: Vec<Job>) {
     }
 }
 
-/// Runs the writes as one transaction; rolled back on any failure. A single write is one call
-/// (`begin immediate; …; commit;`); a batch is `begin`, its writes in chunks of 32, 16, … 1
-/// (so only a few statement shapes are ever prepared and cached), then `commit`.
-async fn execute(pool: &SqlitePool, writes: &[&Write]) -> Result<()> {
+/// Runs the writes as one transaction; rolled back on any failure.
+async fn execute(pool: &Pool, writes: &[&Write]) -> Result<()> {
+    match pool {
+        Backend::Sqlite(p) => execute_sqlite(p, writes).await,
+        Backend::Postgres(_) => execute_each(pool, writes).await,
+    }
+}
+
+/// Postgres prepares one statement at a time: each statement of each write is run on its own,
+/// with its share of the arguments, in one transaction. These writes never read before they
+/// write, so they need no lock beyond the rows they touch.
+async fn execute_each(pool: &Pool, writes: &[&Write]) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    for w in writes {
+        let mut args = w.args.iter();
+        for statement in w.sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            let n = statement.matches('?').count();
+            let mine: Vec<Arg> = args.by_ref().take(n).cloned().collect();
+            let sql = statement.to_string();
+            db!(&mut tx, |ex| {
+                let mut q = q::query(sqlx::AssertSqlSafe(sql));
+                for a in mine {
+                    q = match a {
+                        Arg::Text(v) => q.bind(v),
+                        Arg::Int(v) => q.bind(v),
+                        Arg::Blob(v) => q.bind(v),
+                        Arg::Time(v) => q.bind(v),
+                        Arg::Date(v) => q.bind(v),
+                    };
+                }
+                q.execute(ex).await.map(|r| r.rows_affected())
+            })?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// SQLite: a single write is one call (`begin immediate; …; commit;`); a batch is `begin`, its
+/// writes in chunks of 32, 16, … 1 (so only a few statement shapes are ever prepared and
+/// cached), then `commit`.
+async fn execute_sqlite(pool: &SqlitePool, writes: &[&Write]) -> Result<()> {
     let mut conn = pool.acquire().await?;
     let result = if let [one] = writes {
         let sql = format!("begin immediate;{}commit;", one.sql);
@@ -165,10 +204,12 @@ mod tests {
             .map(|r| r.unwrap().is_ok())
             .collect();
         assert_eq!(results.iter().filter(|ok| !**ok).count(), 1, "{results:?}");
-        let (n,): (i64,) = sqlx::query_as("select count(*) from user_profile")
-            .fetch_one(store.pool())
-            .await
-            .unwrap();
+        let (n,): (i64,) = db!(store.pool(), |ex| q::query_as(
+            "select count(*) from user_profile"
+        )
+        .fetch_one(ex)
+        .await)
+        .unwrap();
         assert_eq!(
             n, 6,
             "both statements of each successful write, none of the failed one"

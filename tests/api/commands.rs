@@ -233,11 +233,7 @@ async fn private_text_is_encrypted_at_rest() {
     monday(&app);
     app.say(ME, "add <@U0ANA> because PLAINREASON").await;
     app.say(ME, "checkin <@U0ANA> PLAINNOTE her kids").await;
-    sqlx::query("pragma wal_checkpoint(truncate)")
-        .execute(app.state.store.pool())
-        .await
-        .unwrap();
-    let raw = std::fs::read(&app.db_path).unwrap();
+    let raw = stored_bytes(&app).await;
     for secret in ["PLAINREASON", "PLAINNOTE", BOT_TOKEN] {
         assert!(
             !raw.windows(secret.len()).any(|w| w == secret.as_bytes()),

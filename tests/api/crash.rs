@@ -59,7 +59,7 @@ async fn killed_mid_send(app: &TestApp, reached_slack: bool) -> (i64, Option<Mes
 
 async fn status(app: &TestApp) -> String {
     let (s,): (String,) = sqlx::query_as("select status from delivery")
-        .fetch_one(app.state.store.pool())
+        .fetch_one(app.sql().await)
         .await
         .unwrap();
     s
@@ -95,12 +95,13 @@ async fn a_message_slack_accepted_before_its_sender_died_is_recorded_not_sent_ag
     assert_eq!(looked[0].body["include_all_metadata"], "true");
     assert_eq!(looked[0].body["channel"], "D0ME");
     let landed = landed.expect("Slack says where it landed");
-    let (st, channel, ts): (String, String, String) =
-        sqlx::query_as("select status, channel_id, message_ts from delivery where delivery_id = ?")
-            .bind(id)
-            .fetch_one(app.state.store.pool())
-            .await
-            .unwrap();
+    let (st, channel, ts): (String, String, String) = sqlx::query_as(
+        "select status, channel_id, message_ts from delivery where delivery_id = $1",
+    )
+    .bind(id)
+    .fetch_one(app.sql().await)
+    .await
+    .unwrap();
     assert_eq!(
         (st.as_str(), channel, ts),
         ("sent", landed.channel, landed.ts)

@@ -1,5 +1,6 @@
-//! Test harness: the real server on 127.0.0.1 with a fresh SQLite database, a fake Slack Web
-//! API on 127.0.0.1 that records what the bot sent, and requests signed the way Slack signs them.
+//! Test harness: the real server on 127.0.0.1 with a fresh database (SQLite, or Postgres when
+//! `TEST_DATABASE_URL` is set), a fake Slack Web API on 127.0.0.1 that records what the bot
+//! sent, and requests signed the way Slack signs them.
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -13,9 +14,9 @@ use sideways::config::{Config, Secret};
 use sideways::scheduler::Scheduler;
 use sideways::server::{App, Scheduling, Server};
 use sideways::service::Services;
+use sideways::store::scratch::ScratchDb;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use tempfile::TempDir;
 use tokio_util::sync::CancellationToken;
 
 pub const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
@@ -600,9 +601,11 @@ pub struct TestApp {
     pub scheduler: Scheduler,
     pub slack: FakeSlack,
     pub http: reqwest::Client,
-    pub db_path: std::path::PathBuf,
+    /// The test's own database (dropped with the app).
+    pub db: ScratchDb,
+    /// A connection of the test's own, for counting rows (see [`TestApp::sql`]).
+    sql: tokio::sync::OnceCell<sqlx::AnyPool>,
     shutdown: CancellationToken,
-    _dir: TempDir,
 }
 
 impl Drop for TestApp {
@@ -636,10 +639,9 @@ pub async fn spawn_app() -> TestApp {
 /// [`spawn_app`] with its settings changed first (OAuth, say).
 pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     sideways::telemetry::install_crypto_provider();
-    let dir = tempfile::tempdir().unwrap();
-    let db_path = dir.path().join("sideways.db");
+    let db = ScratchDb::new().await;
     let slack = FakeSlack::start().await;
-    let mut config = test_config(format!("sqlite://{}", db_path.display()), slack.url.clone());
+    let mut config = test_config(db.url.clone(), slack.url.clone());
     change(&mut config);
     let app = App::production(&config, "serve", true)
         .await
@@ -655,9 +657,9 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
         scheduler,
         slack,
         http: reqwest::Client::new(),
-        db_path,
+        db,
+        sql: tokio::sync::OnceCell::new(),
         shutdown,
-        _dir: dir,
     }
 }
 
@@ -769,8 +771,7 @@ impl TestApp {
         &self,
         change: impl FnOnce(&mut Config),
     ) -> sideways::scheduler::Scheduler {
-        let url = format!("sqlite://{}", self.db_path.display());
-        let mut config = test_config(url, self.slack.url.clone());
+        let mut config = test_config(self.db.url.clone(), self.slack.url.clone());
         change(&mut config);
         App::production(&config, "tick", true)
             .await
@@ -821,11 +822,57 @@ impl TestApp {
 
     pub async fn count(&self, sql: &'static str) -> i64 {
         let (n,): (i64,) = sqlx::query_as(sql)
-            .fetch_one(self.state.store.pool())
+            .fetch_one(self.sql().await)
             .await
             .unwrap();
         n
     }
+
+    /// A pool of the test's own on the app's database, either backend (`sqlx::Any`: write
+    /// placeholders as `$1`, which both accept).
+    pub async fn sql(&self) -> &sqlx::AnyPool {
+        self.sql
+            .get_or_init(|| async {
+                sqlx::any::install_default_drivers();
+                sqlx::any::AnyPoolOptions::new()
+                    .max_connections(1)
+                    .connect(&self.db.url)
+                    .await
+                    .expect("the test's own connection")
+            })
+            .await
+    }
+}
+
+/// Everything the database holds, as bytes, to look for plain text in: on SQLite the file and
+/// its write-ahead log; on Postgres every row of every table in its text form (what a dump of
+/// the database would show).
+pub async fn stored_bytes(app: &TestApp) -> Vec<u8> {
+    if let Some(file) = &app.db.file {
+        let mut bytes = std::fs::read(file).unwrap();
+        if let Ok(w) = std::fs::read(file.with_extension("db-wal")) {
+            bytes.extend(w);
+        }
+        return bytes;
+    }
+    let tables: Vec<(String,)> = sqlx::query_as(
+        "select table_name::text from information_schema.tables where table_schema = current_schema()",
+    )
+    .fetch_all(app.sql().await)
+    .await
+    .unwrap();
+    let mut bytes = Vec::new();
+    for (t,) in tables {
+        let rows: Vec<(String,)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("select t::text from {t} t")))
+                .fetch_all(app.sql().await)
+                .await
+                .unwrap();
+        for (r,) in rows {
+            bytes.extend(r.into_bytes());
+        }
+    }
+    bytes
 }
 
 /// A `view_submission` payload for the form `callback` with these `values`.

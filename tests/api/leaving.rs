@@ -41,15 +41,6 @@ async fn rows_about_ana(app: &TestApp) -> i64 {
     .await
 }
 
-fn db_bytes(app: &TestApp) -> Vec<u8> {
-    let mut bytes = std::fs::read(&app.db_path).unwrap();
-    let wal = app.db_path.with_extension("db-wal");
-    if let Ok(w) = std::fs::read(wal) {
-        bytes.extend(w);
-    }
-    bytes
-}
-
 fn contains(hay: &[u8], needle: &str) -> bool {
     hay.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
@@ -60,7 +51,7 @@ async fn forget_a_peer_asks_first_then_deletes_once_and_leaves_nothing_in_the_fi
     // A nudge naming ANA is queued and sent.
     app.tick("2026-11-20T09:00:00Z").await;
     assert_eq!(app.slack.dms().len(), 1);
-    assert!(contains(&db_bytes(&app), ANA));
+    assert!(contains(&stored_bytes(&app).await, ANA));
 
     let ask = app.slash(ME, "forget <@U0ANA|ana>").await;
     assert!(
@@ -98,7 +89,7 @@ async fn forget_a_peer_asks_first_then_deletes_once_and_leaves_nothing_in_the_fi
 
     // Nothing of ANA is left in the database file, and nothing about them is sent later.
     assert!(
-        !contains(&db_bytes(&app), ANA),
+        !contains(&stored_bytes(&app).await, ANA),
         "ANA's id is still in the file"
     );
     app.tick("2026-12-20T09:00:00Z").await;
@@ -172,7 +163,7 @@ async fn forget_me_deletes_every_owned_row_and_nothing_is_sent_later() {
             t.table, t.owner
         );
         let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-            .fetch_one(app.state.store.pool())
+            .fetch_one(app.sql().await)
             .await
             .unwrap();
         assert_eq!(n, 0, "{} still holds ME's rows", t.table);

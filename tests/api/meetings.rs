@@ -183,10 +183,7 @@ async fn the_digest_goes_out_once_before_the_meeting_with_only_what_the_channel_
 
     // A restart (a new process over the same database) does not post it again.
     let again = sideways::server::App::production(
-        &test_config(
-            format!("sqlite://{}", app.db_path.display()),
-            app.slack.url.clone(),
-        ),
+        &test_config(app.db.url.clone(), app.slack.url.clone()),
         "serve",
         true,
     )

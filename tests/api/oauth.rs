@@ -103,7 +103,7 @@ async fn an_install_link_works_once_and_every_bad_return_stores_nothing() {
     let (token, source, scopes, installer): (Vec<u8>, String, String, String) = sqlx::query_as(
         "select bot_token_enc, source, scopes, installer_id from installation where team_id = 'T0001'",
     )
-    .fetch_one(app.state.store.pool())
+    .fetch_one(app.sql().await)
     .await
     .unwrap();
     assert!(!String::from_utf8_lossy(&token).contains("xoxb"), "sealed");
@@ -194,7 +194,7 @@ async fn a_rotating_token_is_refreshed_once_before_it_expires() {
     assert_eq!(refreshes.len(), 1, "{refreshes:?}");
     let (token,): (Vec<u8>,) =
         sqlx::query_as("select bot_token_enc from installation where team_id = 'T0004'")
-            .fetch_one(app.state.store.pool())
+            .fetch_one(app.sql().await)
             .await
             .unwrap();
     let opened = sideways::crypto::Cipher::from_key_text(KEY)
@@ -231,7 +231,7 @@ async fn an_uninstall_stops_everything_and_the_data_goes_after_the_grace_period(
     app.settle().await;
     let (token,): (Vec<u8>,) =
         sqlx::query_as("select bot_token_enc from installation where team_id = 'T0001'")
-            .fetch_one(app.state.store.pool())
+            .fetch_one(app.sql().await)
             .await
             .unwrap();
     assert!(token.is_empty(), "the token is deleted");
@@ -256,7 +256,7 @@ async fn an_uninstall_stops_everything_and_the_data_goes_after_the_grace_period(
     ] {
         let sql = format!("select count(*) from {table} where team_id = 'T0001'");
         let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .fetch_one(app.state.store.pool())
+            .fetch_one(app.sql().await)
             .await
             .unwrap();
         assert_eq!(n, 0, "{table}");

@@ -52,16 +52,22 @@ async fn metrics_count_requests_by_kind_and_outcome_and_report_the_outbox() {
 async fn healthz_says_unhealthy_when_the_database_is_gone() {
     let app = spawn_app().await;
     assert_eq!(get(&app, "/healthz").await, (200, "ok".to_string()));
-    app.state.store.pool().close().await;
+    app.state.store.close().await;
     let (status, text) = get(&app, "/healthz").await;
     assert_eq!(status, 503, "{text}");
     assert!(text.contains("database"), "{text}");
 }
 
-#[test]
-fn migrate_applies_the_migrations_alone_and_twice_is_harmless() {
+#[tokio::test]
+async fn migrate_applies_the_migrations_alone_and_twice_is_harmless() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/m.db", dir.path().display());
+    let db = sideways::store::scratch::ScratchDb::new().await;
+    let url = db.url.clone();
+    let folder = if db.file.is_some() {
+        "sqlite"
+    } else {
+        "postgres"
+    };
     for _ in 0..2 {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_sideways"))
             .current_dir(dir.path())
@@ -76,9 +82,13 @@ fn migrate_applies_the_migrations_alone_and_twice_is_harmless() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
-            .unwrap()
-            .count();
+        let files = std::fs::read_dir(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(folder),
+        )
+        .unwrap()
+        .count();
         assert!(
             stdout.contains(&format!("migrations applied: {files} in all")),
             "{stdout}"
@@ -94,6 +104,19 @@ fn migrate_applies_the_migrations_alone_and_twice_is_harmless() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         !out.status.success() && stderr.contains("not supported"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "no credentials: {stderr}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sideways"))
+        .current_dir(dir.path())
+        .env_clear()
+        .env("DATABASE_URL", "postgres://u:hunter2@127.0.0.1:1/x")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("unreachable"),
         "{stderr}"
     );
     assert!(!stderr.contains("hunter2"), "no credentials: {stderr}");
