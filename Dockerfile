@@ -1,6 +1,7 @@
 # Sideways in a small image: built with the Rust toolchain, run from a distroless base (glibc
 # and CA certificates only) as a non-root user. SQLite is compiled in; its file lives in /data
-# (mount a volume there). Build: docker build -t sideways .
+# (mount a volume there). With DATABASE_URL=postgres://… it uses Postgres instead, and any
+# number of replicas can share it (deploy/compose.yml). Build: docker build -t sideways .
 FROM rust:1-slim-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs manifest.yml ./

@@ -9,7 +9,14 @@ use tokio_util::sync::CancellationToken;
 ///
 /// Settings come from the environment (a .env file in the working directory is read too).
 #[derive(Parser)]
-#[command(name = "sideways", version)]
+#[command(
+    name = "sideways",
+    version,
+    after_help = "Also read from the environment:\n  \
+    SIDEWAYS_LOG_FORMAT=json      one JSON object per log line\n  \
+    SIDEWAYS_PG_CONNECTIONS=<n>   connections each process opens to Postgres [default: 8]\n  \
+    RUST_LOG=<filter>             what is logged [default: warn,sideways=info]"
+)]
 struct Cli {
     #[command(flatten)]
     config: Config,

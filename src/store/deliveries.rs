@@ -24,9 +24,8 @@ pub(super) async fn claim_tx(
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
 ) -> Result<Option<i64>> {
-    let id: Option<(i64,)> =
-        db!(&mut *tx, |ex| {
-            q::query_as(
+    let id: Option<(i64,)> = db!(&mut *tx, |ex| {
+        q::query_as(
         "insert into delivery (team_id, user_id, kind, dedupe_key, payload_enc, status, attempts, \
          next_attempt_at, created_at) values (?, ?, ?, ?, ?, 'sending', 1, ?, ?) \
          on conflict (team_id, user_id, kind, dedupe_key) do nothing returning delivery_id",
@@ -39,7 +38,7 @@ pub(super) async fn claim_tx(
     .bind(instant(lease_until))
     .bind(instant(now))
     .fetch_optional(ex).await
-        })?;
+    })?;
     if id.is_some() {
         move_due_nudges(tx, c.owner, c.nudges, now).await?;
         super::headsups::set_stages(tx, c.owner, c.headsups).await?;
@@ -242,13 +241,12 @@ impl Store {
 
     /// How many recorded messages are not yet sent, and the age in seconds of the oldest.
     pub async fn outbox_stats(&self, now: DateTime<Utc>) -> Result<(i64, f64)> {
-        let (n, oldest): (i64, Option<DateTime<Utc>>) =
-            db!(&self.pool, |ex| {
-                q::query_as(
+        let (n, oldest): (i64, Option<DateTime<Utc>>) = db!(&self.pool, |ex| {
+            q::query_as(
             "select count(*), min(created_at) from delivery where status in ('pending', 'sending')",
         )
         .fetch_one(ex).await
-            })?;
+        })?;
         let age = oldest.map_or(0.0, |t| (now - t).num_milliseconds().max(0) as f64 / 1000.0);
         Ok((n, age))
     }
@@ -273,9 +271,8 @@ impl Store {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<Option<bool>> {
-        let row: Option<(i64,)> =
-            db!(&self.pool, |ex| {
-                q::query_as(
+        let row: Option<(i64,)> = db!(&self.pool, |ex| {
+            q::query_as(
             "update delivery set status = 'sending', attempts = attempts + 1, next_attempt_at = ?, \
              unsure = case when unsure = 1 or status = 'sending' then 1 else 0 end \
              where delivery_id = ? and status in ('pending', 'sending') and next_attempt_at <= ? \
@@ -285,7 +282,7 @@ impl Store {
         .bind(id)
         .bind(instant(now))
         .fetch_optional(ex).await
-            })?;
+        })?;
         Ok(row.map(|r| r.0 != 0))
     }
 

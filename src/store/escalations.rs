@@ -76,9 +76,8 @@ impl Store {
         .fetch_one(ex)
         .await)?;
         let (kind, dest) = dest_columns(to);
-        let (id,): (i64,) =
-            db!(&mut tx, |ex| {
-                q::query_as(
+        let (id,): (i64,) = db!(&mut tx, |ex| {
+            q::query_as(
             "insert into escalation (team_id, number, initiator_id, peer_id, topic_enc, dest_kind, \
              dest_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?) returning escalation_id",
         )
@@ -91,7 +90,7 @@ impl Store {
         .bind(dest)
         .bind(instant(now))
         .fetch_one(ex).await
-            })?;
+        })?;
         for author in [&owner.user, peer] {
             db!(&mut tx, |ex| q::query(
                 "insert into escalation_side (escalation_id, team_id, author_id, updated_at) \
@@ -131,9 +130,8 @@ impl Store {
 
     /// Every document `owner` is an author of, newest first.
     pub async fn escalations_of(&self, owner: &Owner) -> Result<Vec<Escalation>> {
-        let numbers: Vec<(i64,)> =
-            db!(&self.pool, |ex| {
-                q::query_as(
+        let numbers: Vec<(i64,)> = db!(&self.pool, |ex| {
+            q::query_as(
             "select number from escalation where team_id = ? and (initiator_id = ? or peer_id = ?) \
              order by number desc",
         )
@@ -141,7 +139,7 @@ impl Store {
         .bind(owner.user.as_str())
         .bind(owner.user.as_str())
         .fetch_all(ex).await
-            })?;
+        })?;
         let mut out = Vec::with_capacity(numbers.len());
         let mut tx = self.pool.begin().await?;
         for (n,) in numbers {

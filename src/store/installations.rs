@@ -146,15 +146,14 @@ impl Store {
         .execute(ex)
         .await
         .map(|r| r.rows_affected()))?;
-        let done =
-            db!(&mut tx, |ex| {
-                q::query(
+        let done = db!(&mut tx, |ex| {
+            q::query(
             "insert into oauth_state (nonce_hash, expires_at) values (?, ?) on conflict do nothing",
         )
         .bind(nonce_hash(nonce))
         .bind(instant(expires_at))
         .execute(ex).await.map(|r| r.rows_affected())
-            })?;
+        })?;
         tx.commit().await?;
         Ok(done == 1)
     }
@@ -285,9 +284,8 @@ impl Store {
     /// (Slack's retries of the event carry the same `event_id` and are dropped before this.)
     pub async fn revoke_installation(&self, team: &TeamId, now: DateTime<Utc>) -> Result<()> {
         let mut tx = self.pool.begin_write().await?;
-        let done =
-            db!(&mut tx, |ex| {
-                q::query(
+        let done = db!(&mut tx, |ex| {
+            q::query(
             "update installation set revoked_at = ?, bot_token_enc = ?, refresh_token_enc = null, \
              expires_at = null, refreshing_until = null where team_id = ? and revoked_at is null",
         )
@@ -295,7 +293,7 @@ impl Store {
         .bind(Vec::<u8>::new())
         .bind(team.as_str())
         .execute(ex).await.map(|r| r.rows_affected())
-            })?;
+        })?;
         if done == 0 {
             return Ok(());
         }

@@ -75,9 +75,8 @@ impl Store {
 
     /// Deletes one of the owner's notes about `peer`; false when there is no such note.
     pub async fn delete_note(&self, owner: &Owner, peer: &UserId, id: i64) -> Result<bool> {
-        let done =
-            db!(&self.pool, |ex| {
-                q::query(
+        let done = db!(&self.pool, |ex| {
+            q::query(
             "delete from note where note_id = ? and team_id = ? and owner_id = ? and peer_id = ?",
         )
         .bind(id)
@@ -85,7 +84,7 @@ impl Store {
         .bind(owner.user.as_str())
         .bind(peer.as_str())
         .execute(ex).await.map(|r| r.rows_affected())
-            })?;
+        })?;
         Ok(done == 1)
     }
 
@@ -98,9 +97,8 @@ impl Store {
         made_on: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        let id: (i64,) =
-            db!(&self.pool, |ex| {
-                q::query_as(
+        let id: (i64,) = db!(&self.pool, |ex| {
+            q::query_as(
             "insert into offer (team_id, owner_id, peer_id, what_enc, made_on, status, created_at) \
              values (?, ?, ?, ?, ?, 'open', ?) returning offer_id",
         )
@@ -111,7 +109,7 @@ impl Store {
         .bind(made_on)
         .bind(instant(now))
         .fetch_one(ex).await
-            })?;
+        })?;
         Ok(id.0)
     }
 
@@ -144,16 +142,15 @@ impl Store {
                 what: self.cipher.open(&what)?,
             });
         }
-        let was: Option<(String, String)> =
-            db!(&self.pool, |ex| {
-                q::query_as(
+        let was: Option<(String, String)> = db!(&self.pool, |ex| {
+            q::query_as(
             "select peer_id, status from offer where offer_id = ? and team_id = ? and owner_id = ?",
         )
         .bind(id)
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
         .fetch_optional(ex).await
-            })?;
+        })?;
         Ok(match was {
             Some((p, status)) => OfferClosed::Already {
                 peer: peer(&p)?,

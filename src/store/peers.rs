@@ -163,15 +163,14 @@ impl Store {
     }
 
     pub async fn peers_of(&self, owner: &Owner) -> Result<Vec<Peer>> {
-        let rows: Vec<PeerRow> =
-            db!(&self.pool, |ex| {
-                q::query_as(sqlx::AssertSqlSafe(format!(
+        let rows: Vec<PeerRow> = db!(&self.pool, |ex| {
+            q::query_as(sqlx::AssertSqlSafe(format!(
             "select {PEER_COLUMNS} from peer where team_id = ? and owner_id = ? order by peer_id"
         )))
         .bind(owner.team.as_str())
         .bind(owner.user.as_str())
         .fetch_all(ex).await
-            })?;
+        })?;
         rows.into_iter().map(|r| self.peer_from_row(r)).collect()
     }
 

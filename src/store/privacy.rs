@@ -318,9 +318,8 @@ impl Store {
                 .await)?;
             }
         }
-        n +=
-            db!(&self.pool, |ex| {
-                q::query_scalar::<i64>(
+        n += db!(&self.pool, |ex| {
+            q::query_scalar::<i64>(
             "select count(*) from headsup_peer hp join headsup h on h.headsup_id = hp.headsup_id \
              where h.team_id = ? and h.owner_id = ? and hp.peer_id = ?",
         )
@@ -328,7 +327,7 @@ impl Store {
         .bind(owner.user.as_str())
         .bind(peer.as_str())
         .fetch_one(ex).await
-            })?;
+        })?;
         Ok(n > 0)
     }
 

@@ -147,3 +147,51 @@ fn logs_are_json_lines_when_asked() {
         assert!(v["level"].is_string() && v["timestamp"].is_string(), "{l}");
     }
 }
+
+/// The deploy example stays true to the binary: three replicas of `serve` on Postgres after a
+/// one-off `migrate`, behind a load balancer that forwards to them, and every variable it sets
+/// is one `sideways --help` documents.
+#[test]
+fn the_deploy_example_runs_three_replicas_on_postgres_after_migrating() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy");
+    let text = std::fs::read_to_string(root.join("compose.yml")).unwrap();
+    let mut compose: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    compose.apply_merge().unwrap();
+    let services = &compose["services"];
+    let serve = &services["sideways"];
+    assert_eq!(serve["deploy"]["replicas"].as_i64(), Some(3));
+    assert_eq!(serve["command"][0].as_str(), Some("serve"));
+    assert_eq!(services["migrate"]["command"][0].as_str(), Some("migrate"));
+    assert_eq!(
+        serve["depends_on"]["migrate"]["condition"].as_str(),
+        Some("service_completed_successfully")
+    );
+    let env = serve["environment"].as_mapping().expect("environment");
+    let url = env
+        .get("DATABASE_URL")
+        .and_then(|v| v.as_str())
+        .expect("DATABASE_URL");
+    assert!(url.starts_with("postgres://"), "{url}");
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_sideways"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    let example = std::fs::read_to_string(root.join("env.example")).unwrap();
+    let names = env
+        .keys()
+        .filter_map(|k| k.as_str().map(str::to_string))
+        .chain(example.lines().filter_map(|l| {
+            let l = l.trim_start_matches("# ");
+            l.split_once('=').map(|(k, _)| k.to_string())
+        }))
+        .filter(|k| k.chars().all(|c| c.is_ascii_uppercase() || c == '_'));
+    for name in names {
+        assert!(
+            help.contains(&name) || name == "RUST_LOG",
+            "{name} is not a documented setting"
+        );
+    }
+    let nginx = std::fs::read_to_string(root.join("nginx.conf")).unwrap();
+    assert!(nginx.contains("server sideways:3000"), "{nginx}");
+}
