@@ -49,6 +49,14 @@ pub struct CheckinArgs {
     /// Skip the second run that counts SQL statements per request from sqlx's log.
     #[arg(long)]
     pub no_statements: bool,
+    /// Run on a fresh database on this Postgres server (created, then dropped) instead of a
+    /// SQLite file: `postgres://postgres@127.0.0.1:5432/test`.
+    #[arg(long)]
+    pub postgres: Option<String>,
+    /// `serve` processes sharing the database (all pinned to `--cpu`); the load generator's
+    /// connections are spread over them in turn, as a round-robin load balancer would.
+    #[arg(long, default_value_t = 1)]
+    pub replicas: usize,
 }
 
 /// What a worker measured.
@@ -237,7 +245,7 @@ async fn worker(
 /// Runs `conns` workers for at most `seconds` and `max` requests on a thread of its own
 /// (pinned to `cpu` when possible), so the load competes with the server as little as possible.
 async fn drive(
-    addr: SocketAddr,
+    addrs: &[SocketAddr],
     plan: Plan,
     conns: usize,
     seconds: f64,
@@ -245,6 +253,7 @@ async fn drive(
     cpu: Option<usize>,
 ) -> anyhow::Result<(Stats, Duration)> {
     let (tx, rx) = tokio::sync::oneshot::channel();
+    let addrs = addrs.to_vec();
     std::thread::Builder::new()
         .name("bench-load".into())
         .spawn(move || {
@@ -268,7 +277,10 @@ async fn drive(
                 let t0 = Instant::now();
                 let deadline = t0 + Duration::from_secs_f64(seconds);
                 let handles: Vec<_> = (0..conns)
-                    .map(|_| tokio::spawn(worker(addr, plan, next.clone(), max, deadline)))
+                    .map(|i| {
+                        let addr = addrs[i % addrs.len()];
+                        tokio::spawn(worker(addr, plan, next.clone(), max, deadline))
+                    })
                     .collect();
                 let mut all = Stats::default();
                 for h in handles {
@@ -290,27 +302,45 @@ pub async fn run(a: CheckinArgs) -> anyhow::Result<serde_json::Value> {
     if !(a.seconds > 0.0 && a.seconds <= 600.0) {
         bail!("--seconds must be in (0, 600]");
     }
+    if a.replicas == 0 || a.replicas > 8 {
+        bail!("--replicas 1..=8");
+    }
+    if a.replicas > 1 && a.postgres.is_none() {
+        bail!("several replicas share a Postgres database: add --postgres <url>");
+    }
     let scratch = Scratch::new("checkin")?;
+    let pg = match &a.postgres {
+        Some(url) => Some(crate::store::scratch::ScratchDb::create_on(url).await?),
+        None => None,
+    };
     let slack = FakeSlack::start(None).await?;
     let log = std::fs::File::create(scratch.path().join("serve.log"))?;
     let server_cpu = super::usable_cpu(Some(a.cpu));
     let load_cpu = super::usable_cpu(Some(a.load_cpu));
-    let db = scratch.db();
-    let server = Served::start(ServeOpts {
-        db: &db,
-        api_url: &slack.url,
-        cpu: server_cpu,
-        rust_log: "warn",
-        stderr: Stdio::from(log),
-    })
-    .await?;
+    let db = pg
+        .as_ref()
+        .map_or_else(|| scratch.db_url(), |p| p.url.clone());
+    let mut servers = Vec::new();
+    for _ in 0..a.replicas {
+        servers.push(
+            Served::start(ServeOpts {
+                db: &db,
+                api_url: &slack.url,
+                cpu: server_cpu,
+                rust_log: "warn",
+                stderr: Stdio::from(log.try_clone()?),
+            })
+            .await?,
+        );
+    }
+    let addrs: Vec<SocketAddr> = servers.iter().map(|s| s.addr).collect();
     let seed = Plan {
         kind: Kind::Seed,
         users: a.users,
         peers: a.peers,
     };
     let pairs = a.users * a.peers;
-    let (seeded, _) = drive(server.addr, seed, 8, 120.0, pairs, load_cpu).await?;
+    let (seeded, _) = drive(&addrs, seed, 8, 120.0, pairs, load_cpu).await?;
     if seeded.ok != pairs {
         eprintln!(
             "bench: seeding added {} of {pairs} peers: {:?}",
@@ -323,7 +353,7 @@ pub async fn run(a: CheckinArgs) -> anyhow::Result<serde_json::Value> {
         peers: a.peers,
     };
     let (mut st, took) = drive(
-        server.addr,
+        &addrs,
         plan,
         a.connections,
         a.seconds,
@@ -331,11 +361,16 @@ pub async fn run(a: CheckinArgs) -> anyhow::Result<serde_json::Value> {
         load_cpu,
     )
     .await?;
-    let peak = server.peak_rss_mb();
-    server.stop().await;
+    let peak = servers
+        .iter()
+        .filter_map(|s| s.peak_rss_mb())
+        .fold(None, |m: Option<f64>, r| Some(m.map_or(r, |m| m.max(r))));
+    for s in servers {
+        s.stop().await;
+    }
     let rows: Option<i64> = count_rows(&db, "select count(*) from checkin").await.ok();
     st.lat_us.sort_unstable();
-    let statements = if a.no_statements {
+    let statements = if a.no_statements || a.postgres.is_some() {
         None
     } else {
         match statements_per_request(&a, &slack, server_cpu, load_cpu).await {
@@ -349,6 +384,8 @@ pub async fn run(a: CheckinArgs) -> anyhow::Result<serde_json::Value> {
     let secs = took.as_secs_f64();
     Ok(json!({
         "workload": "checkin",
+        "backend": if a.postgres.is_some() { "postgres" } else { "sqlite" },
+        "replicas": a.replicas,
         "users": a.users,
         "peers": a.peers,
         "connections": a.connections,
@@ -372,9 +409,16 @@ pub async fn run(a: CheckinArgs) -> anyhow::Result<serde_json::Value> {
     }))
 }
 
-pub(crate) async fn count_rows(db: &std::path::Path, sql: &'static str) -> anyhow::Result<i64> {
+/// One number from the database at `db` (a `DATABASE_URL`), on its own connection.
+pub(crate) async fn count_rows(db: &str, sql: &'static str) -> anyhow::Result<i64> {
     use sqlx::Connection;
-    let opts = sqlx::sqlite::SqliteConnectOptions::new().filename(db);
+    if db.starts_with("postgres") {
+        let mut c = sqlx::PgConnection::connect(db).await?;
+        let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&mut c).await?;
+        c.close().await?;
+        return Ok(n);
+    }
+    let opts = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(db)?;
     let mut c = sqlx::SqliteConnection::connect_with(&opts).await?;
     let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&mut c).await?;
     c.close().await?;
@@ -393,7 +437,7 @@ async fn statements_per_request(
 ) -> anyhow::Result<(f64, f64)> {
     use tokio::io::AsyncBufReadExt;
     let scratch = Scratch::new("statements")?;
-    let db = scratch.db();
+    let db = scratch.db_url();
     let mut server = Served::start(ServeOpts {
         db: &db,
         api_url: &slack.url,
@@ -433,7 +477,7 @@ async fn statements_per_request(
         users,
         peers,
     };
-    let (s1, _) = drive(server.addr, seed, 1, 60.0, users * peers, load_cpu).await?;
+    let (s1, _) = drive(&[server.addr], seed, 1, 60.0, users * peers, load_cpu).await?;
     let seeded = settle(lines.clone()).await;
     let n = 200;
     let plan = Plan {
@@ -441,7 +485,7 @@ async fn statements_per_request(
         users,
         peers,
     };
-    let (s2, _) = drive(server.addr, plan, 1, 60.0, n, load_cpu).await?;
+    let (s2, _) = drive(&[server.addr], plan, 1, 60.0, n, load_cpu).await?;
     let done = settle(lines.clone()).await;
     server.stop().await;
     reader.abort();

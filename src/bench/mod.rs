@@ -89,6 +89,10 @@ impl Scratch {
     pub fn db(&self) -> PathBuf {
         self.0.join("sideways.db")
     }
+    /// `DATABASE_URL` of [`Scratch::db`].
+    pub fn db_url(&self) -> String {
+        format!("sqlite://{}", self.db().display())
+    }
 }
 
 impl Drop for Scratch {
@@ -105,12 +109,12 @@ pub(crate) fn binary() -> anyhow::Result<PathBuf> {
 /// The environment every child gets (overriding anything inherited or read from `.env`).
 pub(crate) fn child_env(
     cmd: &mut std::process::Command,
-    db: &Path,
+    db: &str,
     api_url: &str,
     listen: Option<SocketAddr>,
     rust_log: &str,
 ) {
-    cmd.env("DATABASE_URL", format!("sqlite://{}", db.display()))
+    cmd.env("DATABASE_URL", db)
         .env("SLACK_API_URL", api_url)
         .env("SLACK_BOT_TOKEN", TOKEN)
         .env("SLACK_SIGNING_SECRET", SECRET)
@@ -184,7 +188,8 @@ pub(crate) struct Served {
 }
 
 pub(crate) struct ServeOpts<'a> {
-    pub db: &'a Path,
+    /// `DATABASE_URL`.
+    pub db: &'a str,
     pub api_url: &'a str,
     pub cpu: Option<usize>,
     pub rust_log: &'a str,
@@ -283,7 +288,7 @@ pub(crate) fn vm_hwm_mb(pid: u32) -> Option<f64> {
 }
 
 /// Runs `sideways tick --dry-run` on `db` once: creates and migrates the database.
-pub(crate) async fn migrate(db: &Path) -> anyhow::Result<f64> {
+pub(crate) async fn migrate(db: &str) -> anyhow::Result<f64> {
     let mut cmd = std::process::Command::new(binary()?);
     cmd.args(["tick", "--dry-run"]);
     child_env(&mut cmd, db, "http://127.0.0.1:9/api", None, "warn");

@@ -21,7 +21,6 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, SecondsFormat, Timelike, Utc};
 use serde_json::json;
 use sqlx::{ConnectOptions, Connection};
 use std::io::BufRead;
-use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -43,6 +42,10 @@ pub struct TickArgs {
     /// Skip the `tick --dry-run` line count check.
     #[arg(long)]
     pub no_dry_run: bool,
+    /// Run on a fresh database on this Postgres server (created, then dropped) instead of a
+    /// SQLite file: `postgres://postgres@127.0.0.1:5432/test`.
+    #[arg(long)]
+    pub postgres: Option<String>,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -90,10 +93,12 @@ fn date(d: NaiveDate) -> String {
 }
 
 /// Bulk insert in one transaction, with recursive CTEs (no round trip per row).
-async fn seed(db: &Path, s: &Seed<'_>) -> anyhow::Result<f64> {
+async fn seed(db: &str, s: &Seed<'_>) -> anyhow::Result<f64> {
+    if db.starts_with("postgres") {
+        return seed_postgres(db, s).await;
+    }
     let t0 = Instant::now();
-    let opts = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(db)
+    let opts = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(db)?
         .busy_timeout(Duration::from_secs(10))
         // The bulk insert takes seconds by design; no "slow statement" warnings.
         .disable_statement_logging();
@@ -160,6 +165,69 @@ async fn seed(db: &Path, s: &Seed<'_>) -> anyhow::Result<f64> {
     Ok(super::secs(t0.elapsed()))
 }
 
+/// [`seed`] on Postgres: the same rows from `generate_series`, then `analyze` so the planner
+/// knows the table's size (as autovacuum soon would on a real database).
+async fn seed_postgres(db: &str, s: &Seed<'_>) -> anyhow::Result<f64> {
+    let t0 = Instant::now();
+    let mut c = sqlx::PgConnection::connect(db).await?;
+    let now = instant(s.now);
+    let mut tx = c.begin().await?;
+    sqlx::query(
+        "insert into installation (team_id, bot_token_enc, source, installed_at) \
+         values ($1, '\\x00'::bytea, 'env', $2::timestamptz)",
+    )
+    .bind(super::TEAM)
+    .bind(&now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "insert into user_profile (team_id, user_id, tz, tz_source, tz_checked_at, work_start, \
+         work_end, work_days, created_at) \
+         select $1, 'U' || lpad(upper(to_hex($2 + i)), 8, '0'), $3, 'slack', $4::timestamptz, \
+         $5, $6, $7, $4::timestamptz from generate_series(0::bigint, $8 - 1) i",
+    )
+    .bind(super::TEAM)
+    .bind(super::USER_BASE)
+    .bind(s.tz)
+    .bind(&now)
+    .bind(s.work_start)
+    .bind(s.work_end)
+    .bind(s.work_days)
+    .bind(s.users as i64)
+    .execute(&mut *tx)
+    .await?;
+    let due_added = date(s.today - Days::new(14));
+    let due_nudge = instant(s.now - chrono::TimeDelta::hours(1));
+    let later_added = date(s.today);
+    let later_nudge = instant(s.now + chrono::TimeDelta::days(7));
+    sqlx::query(
+        "insert into peer (team_id, owner_id, peer_id, reason_enc, cadence, added_on, \
+         last_contact_on, snoozed_until, nudge_at, created_at) \
+         select $1, 'U' || lpad(upper(to_hex($2 + i / $3)), 8, '0'), \
+         'U' || lpad(upper(to_hex($4 + i)), 8, '0'), null, 'weekly', \
+         case when (i / $3) % 100 < $5 then $6::date else $7::date end, null, null, \
+         case when (i / $3) % 100 < $5 then $8::timestamptz else $9::timestamptz end, \
+         $10::timestamptz from generate_series(0::bigint, $11 - 1) i",
+    )
+    .bind(super::TEAM)
+    .bind(super::USER_BASE)
+    .bind(s.peers as i64)
+    .bind(super::PEER_BASE)
+    .bind(s.due_percent as i64)
+    .bind(&due_added)
+    .bind(&later_added)
+    .bind(&due_nudge)
+    .bind(&later_nudge)
+    .bind(&now)
+    .bind((s.users * s.peers) as i64)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    sqlx::query("analyze").execute(&mut c).await?;
+    c.close().await?;
+    Ok(super::secs(t0.elapsed()))
+}
+
 /// Peak RSS (KB) and exit status of a child, reaped with wait4.
 fn wait4(pid: i32) -> anyhow::Result<(i32, i64)> {
     let mut status = 0;
@@ -202,7 +270,7 @@ struct TickRun {
 
 /// Runs `sideways tick --now <now> [--dry-run]`, counting stdout lines containing `marker`.
 async fn tick_child(
-    db: &Path,
+    db: &str,
     api_url: &str,
     now: DateTime<Utc>,
     dry_run: bool,
@@ -283,7 +351,13 @@ pub async fn run_tick(a: TickArgs) -> anyhow::Result<serde_json::Value> {
         bail!("--now must be inside 09:00–17:00 Monday–Friday, Europe/London (got {local})");
     }
     let scratch = Scratch::new("tick")?;
-    let db = scratch.db();
+    let pg = match &a.postgres {
+        Some(url) => Some(crate::store::scratch::ScratchDb::create_on(url).await?),
+        None => None,
+    };
+    let db = pg
+        .as_ref()
+        .map_or_else(|| scratch.db_url(), |p| p.url.clone());
     let migrate_s = super::migrate(&db).await?;
     let s = Seed {
         users: a.users,
@@ -331,6 +405,7 @@ pub async fn run_tick(a: TickArgs) -> anyhow::Result<serde_json::Value> {
         .ok();
     Ok(json!({
         "workload": "tick",
+        "backend": if a.postgres.is_some() { "postgres" } else { "sqlite" },
         "users": a.users,
         "peers": a.peers,
         "due_percent": a.due_percent,
@@ -362,7 +437,7 @@ pub async fn run_ratelimit(a: RatelimitArgs) -> anyhow::Result<serde_json::Value
         bail!("--nudges must be 1..=1e6 and --timeout in (0, 3600]");
     }
     let scratch = Scratch::new("ratelimit")?;
-    let db = scratch.db();
+    let db = scratch.db_url();
     super::migrate(&db).await?;
     let now = Utc::now();
     // Always working: every hour of every day, in UTC.

@@ -35,6 +35,24 @@ impl ScratchDb {
         std::env::var(TEST_DATABASE_URL).is_ok_and(|v| !v.trim().is_empty())
     }
 
+    /// A new database on the Postgres server at `admin` (any database URL on it), for
+    /// `sideways bench --postgres`: an error instead of a panic when the server is not there.
+    pub async fn create_on(admin: &str) -> Result<ScratchDb, sqlx::Error> {
+        use sqlx::Connection;
+        let name = format!("sideways_bench_{}", random_name());
+        let mut c = sqlx::PgConnection::connect(admin).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
+            .execute(&mut c)
+            .await?;
+        let _ = c.close().await;
+        Ok(ScratchDb {
+            url: with_database(admin, &name),
+            file: None,
+            dir: None,
+            postgres: Some((admin.to_string(), name)),
+        })
+    }
+
     fn sqlite() -> ScratchDb {
         let dir = std::env::temp_dir().join(format!("sideways-test-{}", random_name()));
         std::fs::create_dir_all(&dir).expect("temp dir");
