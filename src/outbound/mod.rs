@@ -1270,6 +1270,12 @@ pub trait Messenger: Send + Sync + 'static {
         Err(SendError::Rejected("OAuth is not configured".into()))
     }
 
+    /// Gives back a token Sideways will not keep (Slack: `auth.revoke`), so an install it refused
+    /// leaves no working token behind. Transports without OAuth have none to give back.
+    async fn revoke(&self, _token: &str) -> Result<(), SendError> {
+        Ok(())
+    }
+
     /// Whether Sideways can post in `channel` (Slack: `conversations.info`'s `is_member`, since
     /// `chat:write` posts only where the bot is a member). Transports without channels say yes.
     async fn can_post(&self, _team: &TeamId, _channel: &ChannelId) -> Result<bool, SendError> {

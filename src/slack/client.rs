@@ -478,6 +478,21 @@ impl Messenger for SlackMessenger {
         Ok(resp.user.tz.as_deref().and_then(|t| t.parse::<Tz>().ok()))
     }
 
+    async fn revoke(&self, token: &str) -> Result<(), SendError> {
+        #[derive(serde::Deserialize)]
+        struct Revoked {}
+        let token = SlackApiToken::new(token.to_string().into());
+        let params: Vec<(&str, Option<String>)> = Vec::new();
+        let _: Revoked = self
+            .client
+            .open_session(&token)
+            .http_session_api
+            .http_get("auth.revoke", &params, None)
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
     async fn exchange(&self, grant: &Grant) -> Result<Granted, SendError> {
         let Some((id, secret)) = &self.oauth else {
             return Err(SendError::Rejected("OAuth is not configured".into()));

@@ -92,6 +92,15 @@ async fn not_configured() -> Response {
     )
 }
 
+/// A refused install's tokens are given back to Slack (`auth.revoke`), so nothing that works is
+/// left issued to Sideways for a workspace it will not serve. A failure is logged, not shown:
+/// the page says the install was refused either way.
+async fn give_back(e: &Edge, granted: &crate::outbound::Granted) {
+    if let Err(err) = e.services.messenger.revoke(&granted.bot_token).await {
+        tracing::warn!(error = %err, team = %granted.team, "install refused; its token could not be revoked");
+    }
+}
+
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
     let html = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>Sideways: {t}</title></head>\
@@ -223,6 +232,7 @@ async fn redirect(State(e): State<Edge>, Query(q): Query<HashMap<String, String>
     };
     if granted.enterprise_install {
         tracing::warn!(team = %granted.team, "install refused: an organisation-wide install");
+        give_back(&e, &granted).await;
         return page(
             StatusCode::FORBIDDEN,
             "Not installed",
@@ -233,6 +243,7 @@ async fn redirect(State(e): State<Edge>, Query(q): Query<HashMap<String, String>
         && !e.settings.allowed_enterprises.contains(ent)
     {
         tracing::warn!(enterprise = %ent, team = %granted.team, "install refused: organisation not allowed");
+        give_back(&e, &granted).await;
         return page(
             StatusCode::FORBIDDEN,
             "Not installed",

@@ -212,7 +212,8 @@ impl Store {
         let rows: Vec<RetryRow> = db!(&self.pool, |ex| {
             q::query_as(
             "select delivery_id, team_id, user_id, kind, dedupe_key, payload_enc, attempts, created_at from delivery \
-             where status in ('pending', 'sending') and next_attempt_at <= ? order by next_attempt_at limit ?",
+             where status in ('pending', 'sending') and next_attempt_at <= ? and team_id not in (select i.team_id from installation i where i.revoked_at is not null) \
+             order by next_attempt_at limit ?",
         )
         .bind(instant(now))
         .bind(limit)

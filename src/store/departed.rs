@@ -110,15 +110,16 @@ impl Store {
         now: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<(Owner, Peer)>> {
-        let rows: Vec<OwnedDepartedRow> =
-            db!(&self.pool, |ex| q::query_as(sqlx::AssertSqlSafe(format!(
-                "select team_id, owner_id, {COLUMNS} from departed_peer where tell_at <= ? \
+        let rows: Vec<OwnedDepartedRow> = db!(&self.pool, |ex| {
+            q::query_as(sqlx::AssertSqlSafe(format!(
+                "select team_id, owner_id, {COLUMNS} from departed_peer where tell_at <= ? and team_id not in (select i.team_id from installation i where i.revoked_at is not null) \
                  order by tell_at limit ?"
             )))
             .bind(instant(now))
             .bind(limit)
             .fetch_all(ex)
-            .await)?;
+            .await
+        })?;
         rows.into_iter()
             .map(|(t, o, p, r, c, a, l, s)| {
                 let owner = match (TeamId::parse(&t), UserId::parse(&o)) {

@@ -240,7 +240,8 @@ impl Store {
     ) -> Result<Vec<(Owner, Headsup)>> {
         let rows: Vec<(String, String, i64)> = db!(&self.pool, |ex| {
             q::query_as(
-            "select team_id, owner_id, number from headsup where status = 'open' and next_at <= ? order by next_at limit ?",
+            "select team_id, owner_id, number from headsup where status = 'open' and next_at <= ? and team_id not in (select i.team_id from installation i where i.revoked_at is not null) \
+             order by next_at limit ?",
         )
         .bind(instant(now))
         .bind(limit)

@@ -143,7 +143,8 @@ impl Store {
     pub async fn meetings_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Meeting>> {
         let rows: Vec<MeetingRow> = db!(&self.pool, |ex| {
             q::query_as(sqlx::AssertSqlSafe(format!(
-            "select {MEETING_COLUMNS} from meeting where digest_at <= ? order by digest_at limit ?"
+            "select {MEETING_COLUMNS} from meeting where digest_at <= ? and team_id not in (select i.team_id from installation i where i.revoked_at is not null) \
+             order by digest_at limit ?"
         )))
         .bind(instant(now))
         .bind(limit)
@@ -292,7 +293,8 @@ impl Store {
     ) -> Result<Vec<(Owner, DateTime<Utc>)>> {
         let rows: Vec<(String, String, DateTime<Utc>)> = db!(&self.pool, |ex| {
             q::query_as(
-            "select team_id, user_id, set_at from context where stale_at <= ? order by stale_at limit ?",
+            "select team_id, user_id, set_at from context where stale_at <= ? and team_id not in (select i.team_id from installation i where i.revoked_at is not null) \
+             order by stale_at limit ?",
         )
         .bind(instant(now))
         .bind(limit)

@@ -141,11 +141,12 @@ impl Store {
     /// Open pieces of work with a DM whose moment has come (through the `…_notice_at` indexes).
     pub async fn togethers_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<TogetherDue>> {
         let now = instant(now);
-        let rows: Vec<DueRow> = db!(&self.pool, |ex| q::query_as(sqlx::AssertSqlSafe(format!(
+        let rows: Vec<DueRow> = db!(&self.pool, |ex| {
+            q::query_as(sqlx::AssertSqlSafe(format!(
             "select team_id, owner_id, {COLUMNS}, \
              coalesce(owner_notice_at <= ? and status = 'open', false), \
              coalesce(peer_notice_at <= ?, false), peer_period from together \
-             where (owner_notice_at <= ? and status = 'open') or peer_notice_at <= ? \
+             where ((owner_notice_at <= ? and status = 'open') or peer_notice_at <= ?) and team_id not in (select i.team_id from installation i where i.revoked_at is not null) \
              order by together_id limit ?"
         )))
         .bind(now)
@@ -154,7 +155,8 @@ impl Store {
         .bind(now)
         .bind(limit)
         .fetch_all(ex)
-        .await)?;
+        .await
+        })?;
         rows.into_iter()
             .map(
                 |(t, o, n, p, x, w, pe, s, e, st, owner_due, peer_due, peer_period)| {

@@ -124,15 +124,17 @@ impl Store {
 
     /// Open loans whose reminder is due, with their owners (through `trade_by_remind_at`).
     pub async fn loans_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<(Owner, Trade)>> {
-        let rows: Vec<OwnedTradeRow> =
-            db!(&self.pool, |ex| q::query_as(sqlx::AssertSqlSafe(format!(
+        let rows: Vec<OwnedTradeRow> = db!(&self.pool, |ex| {
+            q::query_as(sqlx::AssertSqlSafe(format!(
                 "select team_id, owner_id, {TRADE_COLUMNS} from trade \
-                 where remind_at <= ? and status = 'open' order by remind_at limit ?"
+                 where remind_at <= ? and status = 'open' and team_id not in (select i.team_id from installation i where i.revoked_at is not null) \
+                 order by remind_at limit ?"
             )))
             .bind(instant(now))
             .bind(limit)
             .fetch_all(ex)
-            .await)?;
+            .await
+        })?;
         rows.into_iter()
             .map(|(t, o, n, p, d, g, x, h, b, s)| {
                 let owner = match (TeamId::parse(&t), UserId::parse(&o)) {

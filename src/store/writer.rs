@@ -86,38 +86,93 @@ async fn run(pool: &Pool, batch: Vec<Job>) {
 async fn execute(pool: &Pool, writes: &[&Write]) -> Result<()> {
     match pool {
         Backend::Sqlite(p) => execute_sqlite(p, writes).await,
-        Backend::Postgres(_) => execute_each(pool, writes).await,
+        Backend::Postgres(_) => execute_postgres(pool, writes).await,
     }
 }
 
-/// Postgres prepares one statement at a time: each statement of each write is run on its own,
-/// with its share of the arguments, in one transaction. These writes never read before they
-/// write, so they need no lock beyond the rows they touch.
-async fn execute_each(pool: &Pool, writes: &[&Write]) -> Result<()> {
+/// Postgres: the writes' statements become one statement, each a data-modifying `with` part
+/// (`with w0 as (insert … returning 1), w1 as (update … returning 1), … select 1`), so a whole
+/// batch is one round trip and one commit. Postgres runs every part to completion and the
+/// statement is atomic on its own; batches of more than [`PG_CHUNK`] writes run in chunks
+/// (64, 32, … 1: a few statement shapes, each prepared once) inside one transaction. These
+/// writes never read before they write, so they need no lock beyond the rows they touch. (Two
+/// check-ins of one peer in the same batch both land; the peer row takes one of the two
+/// updates, as it would take the later of two racing requests.)
+async fn execute_postgres(pool: &Pool, writes: &[&Write]) -> Result<()> {
+    if writes.len() <= PG_CHUNK && writes.len().is_power_of_two() {
+        let (sql, args) = combined(writes);
+        db!(pool, |ex| bound_to(
+            q::query(sqlx::AssertSqlSafe(sql)),
+            args
+        )
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
+        return Ok(());
+    }
     let mut tx = pool.begin().await?;
-    for w in writes {
-        let mut args = w.args.iter();
-        for statement in w.sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-            let n = statement.matches('?').count();
-            let mine: Vec<Arg> = args.by_ref().take(n).cloned().collect();
-            let sql = statement.to_string();
-            db!(&mut tx, |ex| {
-                let mut q = q::query(sqlx::AssertSqlSafe(sql));
-                for a in mine {
-                    q = match a {
-                        Arg::Text(v) => q.bind(v),
-                        Arg::Int(v) => q.bind(v),
-                        Arg::Blob(v) => q.bind(v),
-                        Arg::Time(v) => q.bind(v),
-                        Arg::Date(v) => q.bind(v),
-                    };
-                }
-                q.execute(ex).await.map(|r| r.rows_affected())
-            })?;
-        }
+    let mut rest = writes;
+    while !rest.is_empty() {
+        let n = 1usize << (usize::BITS - 1 - rest.len().leading_zeros()).min(PG_CHUNK.ilog2());
+        let (chunk, tail) = rest.split_at(n);
+        let (sql, args) = combined(chunk);
+        db!(&mut tx, |ex| bound_to(
+            q::query(sqlx::AssertSqlSafe(sql)),
+            args
+        )
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
+        rest = tail;
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// Writes joined into one Postgres statement at most.
+const PG_CHUNK: usize = 64;
+
+/// The one statement (and its arguments) described at [`execute_postgres`].
+fn combined(writes: &[&Write]) -> (String, Vec<Arg>) {
+    let mut parts = Vec::new();
+    let mut args = Vec::new();
+    for w in writes {
+        for statement in w.sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            let returning = if statement.contains(" returning ") {
+                ""
+            } else {
+                " returning 1"
+            };
+            parts.push(format!("w{} as ({statement}{returning})", parts.len()));
+        }
+        args.extend(w.args.iter().cloned());
+    }
+    (format!("with {} select 1", parts.join(", ")), args)
+}
+
+/// `q` with `args` bound in order, on either backend.
+fn bound_to<'q, DB>(
+    mut q: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
+    args: Vec<Arg>,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
+where
+    DB: sqlx::Database,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<Vec<u8>>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<NaiveDate>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    for a in args {
+        q = match a {
+            Arg::Text(v) => q.bind(v),
+            Arg::Int(v) => q.bind(v),
+            Arg::Blob(v) => q.bind(v),
+            Arg::Time(v) => q.bind(v),
+            Arg::Date(v) => q.bind(v),
+        };
+    }
+    q
 }
 
 /// SQLite: a single write is one call (`begin immediate; …; commit;`); a batch is `begin`, its
@@ -127,7 +182,10 @@ async fn execute_sqlite(pool: &SqlitePool, writes: &[&Write]) -> Result<()> {
     let mut conn = pool.acquire().await?;
     let result = if let [one] = writes {
         let sql = format!("begin immediate;{}commit;", one.sql);
-        bound(&sql, &one.args).execute(&mut *conn).await.map(|_| ())
+        bound_to(sqlx::query(sqlx::AssertSqlSafe(sql)), one.args.clone())
+            .execute(&mut *conn)
+            .await
+            .map(|_| ())
     } else {
         async {
             sqlx::raw_sql("begin immediate").execute(&mut *conn).await?;
@@ -137,7 +195,9 @@ async fn execute_sqlite(pool: &SqlitePool, writes: &[&Write]) -> Result<()> {
                 let (chunk, tail) = rest.split_at(n);
                 let sql: String = chunk.iter().map(|w| w.sql.as_str()).collect();
                 let args: Vec<Arg> = chunk.iter().flat_map(|w| w.args.iter().cloned()).collect();
-                bound(&sql, &args).execute(&mut *conn).await?;
+                bound_to(sqlx::query(sqlx::AssertSqlSafe(sql)), args)
+                    .execute(&mut *conn)
+                    .await?;
                 rest = tail;
             }
             sqlx::raw_sql("commit")
@@ -152,23 +212,6 @@ async fn execute_sqlite(pool: &SqlitePool, writes: &[&Write]) -> Result<()> {
         let _ = sqlx::raw_sql("rollback").execute(&mut *conn).await;
     }
     result.map_err(Into::into)
-}
-
-fn bound(
-    sql: &str,
-    args: &[Arg],
-) -> sqlx::query::Query<'static, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()));
-    for a in args {
-        q = match a.clone() {
-            Arg::Text(v) => q.bind(v),
-            Arg::Int(v) => q.bind(v),
-            Arg::Blob(v) => q.bind(v),
-            Arg::Time(v) => q.bind(v),
-            Arg::Date(v) => q.bind(v),
-        };
-    }
-    q
 }
 
 #[cfg(test)]

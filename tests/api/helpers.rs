@@ -81,6 +81,7 @@ impl FakeSlack {
             .route("/api/conversations.members", get(conversations_members))
             .route("/api/conversations.info", get(conversations_info))
             .route("/api/oauth.v2.access", get(oauth_access))
+            .route("/api/auth.revoke", get(auth_revoke))
             .route("/api/conversations.open", post(conversations_open))
             .route("/api/conversations.history", get(conversations_history))
             .route("/api/views.open", post(views_call))
@@ -438,6 +439,19 @@ async fn conversations_history(
 /// workspace T0001 (its bot token `xoxb-oauth-T0001`), `code-T0003-E1` one in enterprise E1,
 /// `code-T0004-rot` one with token rotation (a 12-hour token and refresh token `xoxe-1-T0004`,
 /// which refreshes to `xoxb-rotated-T0004`). Anything else is an `invalid_code`.
+async fn auth_revoke(State(f): State<FakeSlack>, headers: HeaderMap) -> Response {
+    let auth = headers
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .map(String::from);
+    f.state.lock().unwrap().calls.push(Call {
+        method: "auth.revoke".into(),
+        auth,
+        body: json!({}),
+    });
+    axum::Json(json!({"ok": true, "revoked": true})).into_response()
+}
+
 async fn oauth_access(
     State(f): State<FakeSlack>,
     headers: HeaderMap,

@@ -84,6 +84,13 @@ async fn an_install_link_works_once_and_every_bad_return_stores_nothing() {
     let state = install_link(&app).await;
     let (s, page) = back(&app, "code-T0003-E1", &state).await;
     assert!(s == 403 && page.contains("organisation"), "{s} {page}");
+    let revoked = app.slack.calls("auth.revoke");
+    assert_eq!(
+        revoked.len(),
+        1,
+        "the refused install's token is given back"
+    );
+    assert_eq!(revoked[0].auth.as_deref(), Some("Bearer xoxb-oauth-T0003"));
     // An expired link.
     let state = install_link(&app).await;
     app.state.clock.freeze(utc("2026-12-03T10:11:00Z"));
@@ -224,6 +231,11 @@ async fn an_uninstall_stops_everything_and_the_data_goes_after_the_grace_period(
     app.state.clock.freeze(utc("2026-11-23T10:00:00Z"));
     app.say_in("T0001", ME, "add <@U0ANA|ana> weekly").await;
     app.say_in("T0002", ME, "add <@U0BOB|bob> weekly").await;
+    // Something else scheduled in the workspace that goes: a heads-up with reminders.
+    let r = app
+        .say_in("T0001", ME, "headsup \"reorg\" <@U0ANA> before fri 15:00")
+        .await;
+    assert!(r.contains("#1"), "{r}");
     let ev = json!({"type": "event_callback", "team_id": "T0001", "api_app_id": "A0123ABCD",
         "event_id": "EvUNINSTALL", "event_time": 1700000000,
         "event": {"type": "app_uninstalled"}});
@@ -239,6 +251,12 @@ async fn an_uninstall_stops_everything_and_the_data_goes_after_the_grace_period(
     let posts = app.slack.calls("chat.postMessage");
     assert_eq!(posts.len(), 1, "only the other workspace's nudge");
     assert_eq!(posts[0].auth.as_deref(), Some("Bearer xoxb-oauth-T0002"));
+    assert_eq!(
+        app.count("select count(*) from delivery where team_id = 'T0001'")
+            .await,
+        0,
+        "nothing is even queued for the uninstalled workspace (the heads-up's reminders included)"
+    );
     // Kept through the grace period (30 days), then deleted: every table, T0001 only.
     app.tick("2026-12-20T10:00:00Z").await;
     assert_eq!(
