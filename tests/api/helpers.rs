@@ -622,6 +622,19 @@ pub struct TestApp {
     shutdown: CancellationToken,
 }
 
+/// Another replica started by [`TestApp::another_server`]; stopped when dropped.
+pub struct Replica {
+    pub base: String,
+    pub services: Services,
+    shutdown: CancellationToken,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.cancel();
@@ -793,6 +806,25 @@ impl TestApp {
             .scheduler
     }
 
+    /// A second `serve` process on the same database and the same fake Slack (another replica
+    /// behind the load balancer), without a background scheduler.
+    pub async fn another_server(&self) -> Replica {
+        let config = test_config(self.db.url.clone(), self.slack.url.clone());
+        let app = App::production(&config, "serve", true)
+            .await
+            .expect("second server");
+        let services = app.services.clone();
+        let server = Server::bind(&config, app).await.expect("bind");
+        let base = format!("http://{}", server.addr);
+        let shutdown = CancellationToken::new();
+        tokio::spawn(server.run(shutdown.clone(), Scheduling::Off));
+        Replica {
+            base,
+            services,
+            shutdown,
+        }
+    }
+
     /// One scheduler pass at `at`.
     pub async fn tick(&self, at: &str) -> Vec<String> {
         self.scheduler.tick(utc(at), false).await.expect("tick")
@@ -812,11 +844,21 @@ impl TestApp {
 
     /// POSTs an Events API body signed now (with `X-Slack-Retry-Num` when `retry` is set).
     pub async fn event(&self, body: &Value, retry: Option<u32>) -> reqwest::Response {
+        self.event_to(&self.base, body, retry).await
+    }
+
+    /// [`TestApp::event`] sent to the server at `base` (another replica).
+    pub async fn event_to(
+        &self,
+        base: &str,
+        body: &Value,
+        retry: Option<u32>,
+    ) -> reqwest::Response {
         let text = body.to_string();
         let ts = Utc::now().timestamp();
         let mut req = self
             .http
-            .post(format!("{}/slack/events", self.base))
+            .post(format!("{base}/slack/events"))
             .header("content-type", "application/json")
             .header("x-slack-request-timestamp", ts.to_string())
             .header("x-slack-signature", sign(SECRET, ts, &text))

@@ -320,6 +320,28 @@ async fn overlapping_passes_in_two_processes_nudge_each_user_once() {
     assert_eq!(app.slack.dms().len(), users.len());
 }
 
+/// Slack retries an event that took too long, and the load balancer sends the retry to another
+/// replica: it is handled once (here: one App Home publish, not two).
+#[tokio::test]
+async fn a_retried_event_is_handled_once_across_replicas() {
+    let app = spawn_app().await;
+    app.say(ME, "add <@U0ANA|ana> weekly").await;
+    app.settle().await;
+    let other = app.another_server().await;
+    let before = app.slack.calls("views.publish").len();
+    let opened = serde_json::json!({"type": "event_callback", "team_id": TEAM, "api_app_id": "A1",
+        "event_id": "EvAcross1", "event_time": 1700000000,
+        "event": {"type": "app_home_opened", "user": ME, "channel": "D0ME", "tab": "home"}});
+    assert_eq!(app.event(&opened, None).await.status(), 200);
+    assert_eq!(
+        app.event_to(&other.base, &opened, Some(1)).await.status(),
+        200
+    );
+    app.settle().await;
+    other.services.settle().await;
+    assert_eq!(app.slack.calls("views.publish").len(), before + 1);
+}
+
 /// Three replicas on one database, each running its scheduler: 500 users due at the same
 /// moment get 500 nudges, none twice. Then a replica is killed in the middle of a pass: its
 /// leases expire and the others send what it had claimed, still once each (a send it may have
