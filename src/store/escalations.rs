@@ -122,7 +122,7 @@ impl Store {
 
     /// Document `number` if `owner` is one of its authors (`None` otherwise, as if unknown).
     pub async fn escalation(&self, owner: &Owner, number: i64) -> Result<Option<Escalation>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_read().await?;
         let doc = self.load(&mut tx, owner, number).await?.map(|(_, d)| d);
         tx.commit().await?;
         Ok(doc)
@@ -141,7 +141,7 @@ impl Store {
         .fetch_all(ex).await
         })?;
         let mut out = Vec::with_capacity(numbers.len());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_read().await?;
         for (n,) in numbers {
             if let Some((_, d)) = self.load(&mut tx, owner, n).await? {
                 out.push(d);

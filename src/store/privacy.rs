@@ -365,7 +365,9 @@ impl Store {
         token: &str,
         now: DateTime<Utc>,
     ) -> Result<Confirmed> {
-        let mut tx = self.pool.begin().await?;
+        // A write lock: two presses of one button run one after the other, the second finding
+        // the request used (on Postgres too, where they would otherwise interleave).
+        let mut tx = self.pool.begin_write().await?;
         let asker: Option<String> = db!(&mut tx, |ex| q::query_scalar(
             "select user_id from forget_request where team_id = ? and token = ?",
         )
@@ -378,15 +380,18 @@ impl Store {
             Some(a) if a != who.user.as_str() => return Ok(Confirmed::NotYours),
             Some(_) => {}
         }
-        let row: (String, DateTime<Utc>) = db!(&mut tx, |ex| q::query_as(
+        let row: Option<(String, DateTime<Utc>)> = db!(&mut tx, |ex| q::query_as(
             "delete from forget_request where team_id = ? and token = ? and user_id = ? \
              returning target, expires_at",
         )
         .bind(who.team.as_str())
         .bind(token)
         .bind(who.user.as_str())
-        .fetch_one(ex)
+        .fetch_optional(ex)
         .await)?;
+        let Some(row) = row else {
+            return Ok(Confirmed::Used);
+        };
         if row.1 < now {
             tx.commit().await?;
             return Ok(Confirmed::Expired);
@@ -555,6 +560,34 @@ async fn forget_peer(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Two presses of one confirmation at the same moment: one forgets, the other is told it
+    /// was used (never a database error), on both backends.
+    #[tokio::test]
+    async fn two_presses_at_once_forget_once() {
+        let (_db, store) = crate::store::test_store().await;
+        let me = Owner::new(
+            crate::domain::TeamId::parse("T1").unwrap(),
+            UserId::parse("U1").unwrap(),
+        );
+        let now: DateTime<Utc> = "2026-12-03T10:00:00Z".parse().unwrap();
+        let token = store
+            .ask_forget(
+                &me,
+                &ForgetTarget::Me,
+                now + chrono::TimeDelta::minutes(10),
+                now,
+            )
+            .await
+            .unwrap();
+        let (a, b) = tokio::join!(
+            store.confirm_forget(&me, &token, now),
+            store.confirm_forget(&me, &token, now)
+        );
+        let mut got = [a.unwrap(), b.unwrap()].map(|c| matches!(c, Confirmed::Done(..)));
+        got.sort();
+        assert_eq!(got, [false, true]);
+    }
 
     /// Every table with a user column is either owned (exported and forgotten) or explicitly
     /// not: a table added without deciding fails here.

@@ -49,6 +49,19 @@ impl Pool {
         })
     }
 
+    /// A read-only transaction whose queries all see one snapshot: SQLite's deferred
+    /// transaction does that already; Postgres needs `repeatable read` (at its default, read
+    /// committed, each query would see the latest commits).
+    pub async fn begin_read(&self) -> sqlx::Result<Tx<'static>> {
+        Ok(match self {
+            Backend::Sqlite(p) => Backend::Sqlite(p.begin().await?),
+            Backend::Postgres(p) => Backend::Postgres(
+                p.begin_with("begin isolation level repeatable read read only")
+                    .await?,
+            ),
+        })
+    }
+
     /// A transaction that reads and then writes what it read, serialised against every other
     /// such transaction: SQLite's `begin immediate` (the one write lock), and on Postgres a
     /// transaction-scoped advisory lock taken first, so the check-then-write code above runs
@@ -237,7 +250,8 @@ fn json_extract(sql: &str) -> String {
     while let Some(i) = rest.find(OPEN) {
         out.push_str(&rest[..i]);
         let after = &rest[i + OPEN.len()..];
-        let parsed = after.find(", '$[").and_then(|comma| {
+        let call_end = after.find(')').unwrap_or(after.len());
+        let parsed = after[..call_end].find(", '$[").and_then(|comma| {
             let idx_start = comma + ", '$[".len();
             let close = after[idx_start..].find("]')")? + idx_start;
             let index: u32 = after[idx_start..close].parse().ok()?;
@@ -267,6 +281,14 @@ mod tests {
         assert_eq!(
             postgres_text("select 1 from t where a = ? and b = '?' and c in (?, ?)"),
             "select 1 from t where a = $1 and b = '?' and c in ($2, $3)"
+        );
+    }
+
+    #[test]
+    fn only_a_literal_array_index_is_rewritten() {
+        assert_eq!(
+            postgres_text("select json_extract(a, ?), json_extract(b, '$[1]') from t"),
+            "select json_extract(a, $1), (b ->> 1) from t"
         );
     }
 

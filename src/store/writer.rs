@@ -99,6 +99,12 @@ async fn execute(pool: &Pool, writes: &[&Write]) -> Result<()> {
 /// check-ins of one peer in the same batch both land; the peer row takes one of the two
 /// updates, as it would take the later of two racing requests.)
 async fn execute_postgres(pool: &Pool, writes: &[&Write]) -> Result<()> {
+    // Grouped by statement text (stable, so two writes of one row keep their order): a batch's
+    // combined text then depends only on how many writes of each kind it holds, and the few
+    // shapes that occur are prepared once and cached.
+    let mut sorted = writes.to_vec();
+    sorted.sort_by(|a, b| a.sql.cmp(&b.sql));
+    let writes = sorted.as_slice();
     if writes.len() <= PG_CHUNK && writes.len().is_power_of_two() {
         let (sql, args) = combined(writes);
         db!(pool, |ex| bound_to(
