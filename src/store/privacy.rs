@@ -186,50 +186,8 @@ pub enum Confirmed {
     Expired,
 }
 
-/// A value read from any column, as JSON; sealed columns (`…_enc`) opened. Column types are
-/// named by each backend: SQLite's storage classes, Postgres's types.
-fn column_json<R>(cipher: &Cipher, row: &R, i: usize) -> Result<Value>
-where
-    R: Row,
-    usize: sqlx::ColumnIndex<R>,
-    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> f64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> DateTime<Utc>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> chrono::NaiveDate: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    let name = row.columns()[i].name();
-    let raw = row.try_get_raw(i)?;
-    if raw.is_null() {
-        return Ok(Value::Null);
-    }
-    let kind = raw.type_info().name().to_ascii_uppercase();
-    drop(raw);
-    Ok(match kind.as_str() {
-        "INTEGER" | "INT8" | "INT4" | "INT2" => json!(row.try_get::<i64, _>(i)?),
-        "REAL" | "FLOAT8" => json!(row.try_get::<f64, _>(i)?),
-        "BOOL" => json!(row.try_get::<bool, _>(i)?),
-        "TIMESTAMPTZ" => json!(row.try_get::<DateTime<Utc>, _>(i)?.to_rfc3339()),
-        "DATE" => json!(row.try_get::<chrono::NaiveDate, _>(i)?.to_string()),
-        "BLOB" | "BYTEA" if name.ends_with("_enc") => {
-            let text = cipher.open(&row.try_get::<Vec<u8>, _>(i)?)?;
-            // Sealed JSON (form answers, queued messages) is exported as JSON.
-            match serde_json::from_str::<Value>(&text) {
-                Ok(v @ (Value::Object(_) | Value::Array(_))) => v,
-                _ => Value::String(text),
-            }
-        }
-        "BLOB" | "BYTEA" => {
-            let b: Vec<u8> = row.try_get(i)?;
-            json!(b.iter().map(|b| format!("{b:02x}")).collect::<String>())
-        }
-        _ => json!(row.try_get::<String, _>(i)?),
-    })
-}
-
-/// A whole row as a JSON object, column by column.
+/// A whole row as a JSON object, column by column; sealed columns (`…_enc`) opened. Column
+/// types are named by each backend: SQLite's storage classes, Postgres's types.
 fn row_json<R>(cipher: &Cipher, row: &R) -> Result<Value>
 where
     R: Row,
@@ -244,7 +202,35 @@ where
 {
     let mut o = Map::new();
     for (i, c) in row.columns().iter().enumerate() {
-        o.insert(c.name().into(), column_json(cipher, row, i)?);
+        let name = c.name();
+        let raw = row.try_get_raw(i)?;
+        if raw.is_null() {
+            o.insert(name.into(), Value::Null);
+            continue;
+        }
+        let kind = raw.type_info().name().to_ascii_uppercase();
+        drop(raw);
+        let v = match kind.as_str() {
+            "INTEGER" | "INT8" | "INT4" | "INT2" => json!(row.try_get::<i64, _>(i)?),
+            "REAL" | "FLOAT8" => json!(row.try_get::<f64, _>(i)?),
+            "BOOL" => json!(row.try_get::<bool, _>(i)?),
+            "TIMESTAMPTZ" => json!(row.try_get::<DateTime<Utc>, _>(i)?.to_rfc3339()),
+            "DATE" => json!(row.try_get::<chrono::NaiveDate, _>(i)?.to_string()),
+            "BLOB" | "BYTEA" if name.ends_with("_enc") => {
+                let text = cipher.open(&row.try_get::<Vec<u8>, _>(i)?)?;
+                // Sealed JSON (form answers, queued messages) is exported as JSON.
+                match serde_json::from_str::<Value>(&text) {
+                    Ok(v @ (Value::Object(_) | Value::Array(_))) => v,
+                    _ => Value::String(text),
+                }
+            }
+            "BLOB" | "BYTEA" => {
+                let b: Vec<u8> = row.try_get(i)?;
+                json!(b.iter().map(|b| format!("{b:02x}")).collect::<String>())
+            }
+            _ => json!(row.try_get::<String, _>(i)?),
+        };
+        o.insert(name.into(), v);
     }
     Ok(Value::Object(o))
 }
