@@ -197,13 +197,16 @@ impl Store {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<Vec<Option<i64>>> {
-        let mut tx = self.pool.begin_write().await?;
-        let mut ids = Vec::with_capacity(claims.len());
-        for c in claims {
-            ids.push(super::deliveries::claim_tx(self, &mut tx, c, now, lease_until).await?);
-        }
-        tx.commit().await?;
-        Ok(ids)
+        super::retrying(|| async {
+            let mut tx = self.pool.begin_write().await?;
+            let mut ids = Vec::with_capacity(claims.len());
+            for c in claims {
+                ids.push(super::deliveries::claim_tx(self, &mut tx, c, now, lease_until).await?);
+            }
+            tx.commit().await?;
+            Ok(ids)
+        })
+        .await
     }
 
     /// Moves many owners' nudge times in one transaction.
@@ -215,12 +218,15 @@ impl Store {
         if moves.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin_write().await?;
-        for (owner, nudges) in moves {
-            move_due_nudges(&mut tx, owner, nudges, now).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        super::retrying(|| async {
+            let mut tx = self.pool.begin_write().await?;
+            for (owner, nudges) in moves {
+                move_due_nudges(&mut tx, owner, nudges, now).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Owners with a peer due at `now`, in id order after `after`: how a dry run pages through

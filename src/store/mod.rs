@@ -123,6 +123,28 @@ async fn next_number(
     Ok(n)
 }
 
+/// Runs `attempt` again (up to three times in all) when Postgres aborted it for a deadlock or a
+/// serialisation failure: row locks taken in different orders by two replicas' transactions,
+/// which SQLite's single writer never meets. Whatever the attempt wrote was rolled back.
+async fn retrying<T, F, Fut>(attempt: F) -> Result<T>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match attempt().await {
+            Err(StoreError::Db(sqlx::Error::Database(e)))
+                if tries < 3 && matches!(e.code().as_deref(), Some("40P01" | "40001")) =>
+            {
+                tracing::debug!(code = ?e.code(), "transaction aborted by Postgres; trying again");
+            }
+            r => return r,
+        }
+    }
+}
+
 /// Instants are stored truncated to whole seconds so their text form sorts as time.
 fn instant(t: DateTime<Utc>) -> DateTime<Utc> {
     t.trunc_subsecs(0)
@@ -322,6 +344,58 @@ mod tests {
 #[cfg(test)]
 mod schema_tests {
     use super::*;
+
+    /// Two transactions lock two rows in opposite orders: Postgres aborts one as a deadlock,
+    /// and [`retrying`] runs it again after the other committed. (SQLite's one writer cannot
+    /// deadlock; the test runs on Postgres only.)
+    #[tokio::test]
+    async fn a_deadlock_on_postgres_is_tried_again() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let (_db, store) = test_store().await;
+        if !store.is_postgres() {
+            return;
+        }
+        for u in ["U1", "U2"] {
+            db!(store.pool(), |ex| q::query(
+                "insert into user_profile (team_id, user_id, created_at) values ('T1', ?, ?)"
+            )
+            .bind(u)
+            .bind(DateTime::<Utc>::UNIX_EPOCH)
+            .execute(ex)
+            .await
+            .map(|r| r.rows_affected()))
+            .unwrap();
+        }
+        let barrier = tokio::sync::Barrier::new(2);
+        let run = |a: &'static str, b: &'static str| {
+            let (store, barrier) = (&store, &barrier);
+            async move {
+                let tries = AtomicUsize::new(0);
+                let tries = &tries;
+                retrying(|| async move {
+                    let n = tries.fetch_add(1, Ordering::SeqCst);
+                    let mut tx = store.pool.begin().await?;
+                    for (i, user) in [a, b].into_iter().enumerate() {
+                        if i == 1 && n == 0 {
+                            barrier.wait().await;
+                        }
+                        db!(&mut tx, |ex| q::query(
+                            "update user_profile set work_start = 10 where team_id = 'T1' and user_id = ?"
+                        )
+                        .bind(user)
+                        .execute(ex)
+                        .await
+                        .map(|r| r.rows_affected()))?;
+                    }
+                    tx.commit().await?;
+                    Ok(n)
+                })
+                .await
+            }
+        };
+        let (x, y) = tokio::join!(run("U1", "U2"), run("U2", "U1"));
+        assert_eq!(x.unwrap() + y.unwrap(), 1, "one of the two ran twice");
+    }
 
     /// Table → sorted column names, read from the backend's catalogue.
     async fn columns(store: &Store) -> std::collections::BTreeMap<String, Vec<String>> {

@@ -86,7 +86,7 @@ async fn run(pool: &Pool, batch: Vec<Job>) {
 async fn execute(pool: &Pool, writes: &[&Write]) -> Result<()> {
     match pool {
         Backend::Sqlite(p) => execute_sqlite(p, writes).await,
-        Backend::Postgres(_) => execute_postgres(pool, writes).await,
+        Backend::Postgres(_) => super::retrying(|| execute_postgres(pool, writes)).await,
     }
 }
 
