@@ -4,21 +4,28 @@ use crate::helpers::KEY;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-/// Runs `sideways console <args>` over a fresh database in `dir`, typing `input`; its stdout.
+/// A fresh database for a child process: SQLite, or Postgres when the tests run there.
+fn scratch_db() -> sideways::store::scratch::ScratchDb {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(sideways::store::scratch::ScratchDb::new())
+}
+
+/// Runs `sideways console <args>` over a fresh database, typing `input`; its stdout.
 fn console(dir: &std::path::Path, args: &[&str], input: &str) -> String {
     console_logs(dir, args, input).0
 }
 
 /// [`console`], with what it logged at `warn` and above.
 fn console_logs(dir: &std::path::Path, args: &[&str], input: &str) -> (String, String) {
+    let db = scratch_db();
     let mut child = sideways(dir)
         .env("RUST_LOG", "warn")
         .arg("console")
         .args(args)
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}/console.db", dir.display()),
-        )
+        .env("DATABASE_URL", &db.url)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -294,7 +301,8 @@ fn the_readme_console_example_runs_as_shown() {
 fn tick_prints_one_line_per_message_and_a_second_run_sends_nothing() {
     // Uses the console to create data, then `tick --dry-run` against the same database.
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}/t.db", dir.path().display());
+    let scratch = scratch_db();
+    let db = scratch.url.clone();
     let mut child = sideways(dir.path())
         .args(["console", "--now", "2026-11-16T10:00:00Z"])
         .env("DATABASE_URL", &db)
