@@ -507,15 +507,11 @@ async fn uninstalling_stops_sending_and_deactivated_users_are_noted() {
         app.slack.dms().is_empty(),
         "nothing is sent to an uninstalled workspace"
     );
-    // Its nudges are parked (an install wakes them); the "has left" notice, planned before
-    // Slack refused it, is kept as failed rather than dropped.
+    // Nothing is even queued while it is uninstalled: its nudges are parked (an install wakes
+    // them) and the "has left" notice waits, untouched, for a reinstall.
+    assert_eq!(app.count("select count(*) from delivery").await, 0);
     assert_eq!(
-        app.count("select count(*) from delivery where kind = 'checkin_nudge'")
-            .await,
-        0
-    );
-    assert_eq!(
-        app.count("select count(*) from delivery where status = 'failed'")
+        app.count("select count(*) from departed_peer where tell_at is not null")
             .await,
         1
     );
