@@ -116,6 +116,8 @@ pub struct Config {
         long,
         env = "SIDEWAYS_UNINSTALL_GRACE_DAYS",
         default_value_t = 30,
+        // Bounded, so "now minus the grace period" is always a real date.
+        value_parser = clap::value_parser!(u32).range(0..=36_500),
         global = true
     )]
     pub uninstall_grace_days: u32,

@@ -4,7 +4,7 @@
 //! new series today; stop takes the peer off the map and keeps the history.
 
 use super::args::Args;
-use super::{Ctx, Remove, Reply, SetCadence};
+use super::{Ctx, Remove, Reply};
 use crate::domain::{Cadence, UserId};
 use crate::error::{Result, UsageError};
 use crate::outbound::{review_hint, review_text};
@@ -84,7 +84,7 @@ fn not_on_map(peer: &UserId) -> crate::error::AppError {
 
 /// Acts on a review's answer; returns what was done, in a few words (a button's label).
 pub async fn answer(ctx: &Ctx<'_>, peer: &UserId, a: &ReviewAnswer) -> Result<String> {
-    ctx.require_peer(peer, USAGE).await?;
+    let mut current = ctx.require_peer(peer, USAGE).await?;
     let m = peer.mention();
     match a {
         ReviewAnswer::Keep => {
@@ -94,13 +94,10 @@ pub async fn answer(ctx: &Ctx<'_>, peer: &UserId, a: &ReviewAnswer) -> Result<St
             ))
         }
         ReviewAnswer::Cadence(c) => {
-            SetCadence {
-                peer: peer.clone(),
-                cadence: *c,
-            }
-            .run(ctx)
-            .await?;
-            ctx.store.start_series(ctx.owner, peer, ctx.today()).await?;
+            current.cadence = *c;
+            ctx.store
+                .restart_series_with(ctx.owner, &current, ctx.nudge_at(&current), ctx.today())
+                .await?;
             Ok(format!(
                 "Changed: {m} is now {c}, a new series starts today"
             ))

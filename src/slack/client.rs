@@ -523,11 +523,16 @@ impl Messenger for SlackMessenger {
                 }
                 e => classify(e),
             })?;
-        let team = got
-            .team
-            .as_ref()
-            .and_then(|t| TeamId::parse(&t.id))
-            .ok_or_else(|| SendError::Rejected("an install for a whole organisation".into()))?;
+        let Some(team) = got.team.as_ref().and_then(|t| TeamId::parse(&t.id)) else {
+            // An organisation-wide install (no workspace): refused, and its token given back
+            // rather than left working.
+            if let Err(e) = self.revoke(&got.access_token).await {
+                tracing::warn!(error = %e, "organisation-wide install refused; its token could not be revoked");
+            }
+            return Err(SendError::Rejected(
+                "an install for a whole organisation".into(),
+            ));
+        };
         Ok(Granted {
             team,
             team_name: got.team.and_then(|t| t.name).unwrap_or_default(),

@@ -264,6 +264,7 @@ async fn redirect(State(e): State<Edge>, Query(q): Query<HashMap<String, String>
     };
     if let Err(err) = e.services.store.install_oauth(&install, now).await {
         tracing::error!(error = %err, "install: could not store it");
+        give_back(&e, &granted).await;
         return page(
             StatusCode::SERVICE_UNAVAILABLE,
             "Not installed",

@@ -12,7 +12,7 @@
 
 use super::sql::Tx;
 use super::sql::db;
-use super::{Result, Store, StoreError, instant, peers::move_due_nudges};
+use super::{LIVE_TEAM, Result, Store, StoreError, instant, peers::move_due_nudges};
 use crate::domain::{Owner, TeamId, UserId};
 use chrono::{DateTime, Utc};
 
@@ -211,9 +211,11 @@ impl Store {
     ) -> Result<Vec<ClaimedDelivery>> {
         let rows: Vec<RetryRow> = db!(&self.pool, |ex| {
             q::query_as(
+            sqlx::AssertSqlSafe(format!(
             "select delivery_id, team_id, user_id, kind, dedupe_key, payload_enc, attempts, created_at from delivery \
-             where status in ('pending', 'sending') and next_attempt_at <= ? and team_id not in (select i.team_id from installation i where i.revoked_at is not null) \
-             order by next_attempt_at limit ?",
+             where status in ('pending', 'sending') and next_attempt_at <= ? and {LIVE_TEAM} \
+             order by next_attempt_at limit ?"
+        ))
         )
         .bind(instant(now))
         .bind(limit)

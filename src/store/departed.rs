@@ -3,7 +3,7 @@
 
 use super::peers::PeerRow;
 use super::sql::db;
-use super::{Result, Store, StoreError, instant};
+use super::{LIVE_TEAM, Result, Store, StoreError, instant};
 use crate::domain::{Owner, Peer, TeamId, UserId};
 use chrono::{DateTime, Utc};
 
@@ -112,7 +112,7 @@ impl Store {
     ) -> Result<Vec<(Owner, Peer)>> {
         let rows: Vec<OwnedDepartedRow> = db!(&self.pool, |ex| {
             q::query_as(sqlx::AssertSqlSafe(format!(
-                "select team_id, owner_id, {COLUMNS} from departed_peer where tell_at <= ? and team_id not in (select i.team_id from installation i where i.revoked_at is not null) \
+                "select team_id, owner_id, {COLUMNS} from departed_peer where tell_at <= ? and {LIVE_TEAM} \
                  order by tell_at limit ?"
             )))
             .bind(instant(now))

@@ -3,7 +3,7 @@
 
 use super::sql::Tx;
 use super::sql::db;
-use super::{Result, Store, StoreError, instant};
+use super::{LIVE_TEAM, Result, Store, StoreError, instant};
 use crate::domain::{Headsup, NamedPeer, Owner, Peer, Stage, TeamId, UserId};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -240,8 +240,10 @@ impl Store {
     ) -> Result<Vec<(Owner, Headsup)>> {
         let rows: Vec<(String, String, i64)> = db!(&self.pool, |ex| {
             q::query_as(
-            "select team_id, owner_id, number from headsup where status = 'open' and next_at <= ? and team_id not in (select i.team_id from installation i where i.revoked_at is not null) \
-             order by next_at limit ?",
+            sqlx::AssertSqlSafe(format!(
+            "select team_id, owner_id, number from headsup where status = 'open' and next_at <= ? and {LIVE_TEAM} \
+             order by next_at limit ?"
+        ))
         )
         .bind(instant(now))
         .bind(limit)

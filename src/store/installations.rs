@@ -2,7 +2,7 @@
 //! installed through OAuth (with the install links' single-use nonces, token rotation's lease,
 //! and what an uninstall stops and, after its grace period, deletes).
 
-use super::sql::db;
+use super::sql::{Tx, db};
 use super::{Result, Store, StoreError, instant};
 use crate::domain::{TeamId, UserId};
 use chrono::{DateTime, Utc};
@@ -43,7 +43,8 @@ impl Store {
         token: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        db!(&self.pool, |ex| {
+        let mut tx = self.pool.begin_write().await?;
+        let installed = db!(&mut tx, |ex| {
             q::query(
             "insert into installation (team_id, bot_token_enc, source, installed_at) values (?, ?, 'env', ?) \
              on conflict (team_id) do update set bot_token_enc = excluded.bot_token_enc, revoked_at = null, \
@@ -54,15 +55,11 @@ impl Store {
         .bind(instant(now))
         .execute(ex).await.map(|r| r.rows_affected())
         })?;
-        // Nudges parked by an uninstall come back.
-        db!(&self.pool, |ex| {
-            q::query(
-            "update peer set nudge_at = ? where team_id = ? and nudge_at = '9999-12-31T00:00:00+00:00'",
-        )
-        .bind(instant(now))
-        .bind(team.as_str())
-        .execute(ex).await.map(|r| r.rows_affected())
-        })?;
+        // Only when it is (again) an installation of ours: a revoked OAuth one stays parked.
+        if installed == 1 {
+            unpark_nudges_tx(&mut tx, team, now).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -116,15 +113,7 @@ impl Store {
         .bind(i.expires_at.map(instant))
         .execute(ex).await.map(|r| r.rows_affected())
         })?;
-        db!(&mut tx, |ex| q::query(
-            "update peer set nudge_at = ? where team_id = ? and nudge_at > ?"
-        )
-        .bind(instant(now))
-        .bind(i.team.as_str())
-        .bind(instant(now))
-        .execute(ex)
-        .await
-        .map(|r| r.rows_affected()))?;
+        unpark_nudges_tx(&mut tx, i.team, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -305,9 +294,9 @@ impl Store {
         .bind(team.as_str())
         .execute(ex).await.map(|r| r.rows_affected())
         })?;
-        db!(&mut tx, |ex| q::query(
-            "update peer set nudge_at = '9999-12-31T00:00:00+00:00' where team_id = ?"
-        )
+        db!(&mut tx, |ex| q::query(sqlx::AssertSqlSafe(format!(
+            "update peer set nudge_at = '{PARKED}' where team_id = ?"
+        )))
         .bind(team.as_str())
         .execute(ex)
         .await
@@ -348,4 +337,20 @@ impl Store {
         .map(|r| r.rows_affected()))?;
         Ok(())
     }
+}
+
+/// Where an uninstalled workspace's nudges wait: a time no pass reaches.
+const PARKED: &str = "9999-12-31T00:00:00+00:00";
+
+/// Nudges parked by an uninstall come back, due now (the scheduler re-plans each).
+async fn unpark_nudges_tx(tx: &mut Tx<'_>, team: &TeamId, now: DateTime<Utc>) -> Result<()> {
+    db!(&mut *tx, |ex| q::query(sqlx::AssertSqlSafe(format!(
+        "update peer set nudge_at = ? where team_id = ? and nudge_at = '{PARKED}'"
+    )))
+    .bind(instant(now))
+    .bind(team.as_str())
+    .execute(ex)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
 }

@@ -2,7 +2,7 @@
 //! are sealed at rest like all free text; every query is scoped by workspace.
 
 use super::sql::db;
-use super::{Result, Store, StoreError, instant};
+use super::{LIVE_TEAM, Result, Store, StoreError, instant};
 use crate::domain::{
     CONTEXT_STALE_AFTER, ChannelId, Credit, Meeting, Owner, Published, Schedule, TeamId, Upcoming,
     UserId,
@@ -143,12 +143,13 @@ impl Store {
     pub async fn meetings_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Meeting>> {
         let rows: Vec<MeetingRow> = db!(&self.pool, |ex| {
             q::query_as(sqlx::AssertSqlSafe(format!(
-            "select {MEETING_COLUMNS} from meeting where digest_at <= ? and team_id not in (select i.team_id from installation i where i.revoked_at is not null) \
+                "select {MEETING_COLUMNS} from meeting where digest_at <= ? and {LIVE_TEAM} \
              order by digest_at limit ?"
-        )))
-        .bind(instant(now))
-        .bind(limit)
-        .fetch_all(ex).await
+            )))
+            .bind(instant(now))
+            .bind(limit)
+            .fetch_all(ex)
+            .await
         })?;
         rows.into_iter().map(meeting_from_row).collect()
     }
@@ -292,13 +293,14 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<(Owner, DateTime<Utc>)>> {
         let rows: Vec<(String, String, DateTime<Utc>)> = db!(&self.pool, |ex| {
-            q::query_as(
-            "select team_id, user_id, set_at from context where stale_at <= ? and team_id not in (select i.team_id from installation i where i.revoked_at is not null) \
-             order by stale_at limit ?",
-        )
-        .bind(instant(now))
-        .bind(limit)
-        .fetch_all(ex).await
+            q::query_as(sqlx::AssertSqlSafe(format!(
+                "select team_id, user_id, set_at from context where stale_at <= ? and {LIVE_TEAM} \
+             order by stale_at limit ?"
+            )))
+            .bind(instant(now))
+            .bind(limit)
+            .fetch_all(ex)
+            .await
         })?;
         rows.into_iter()
             .map(|(t, u, set_at)| {

@@ -145,6 +145,12 @@ where
     }
 }
 
+/// The rows of workspaces that are installed (not uninstalled and waiting out their grace
+/// period): every scheduler query for something due ends with it, so nothing is planned for a
+/// workspace that uninstalled.
+pub(crate) const LIVE_TEAM: &str =
+    "team_id not in (select i.team_id from installation i where i.revoked_at is not null)";
+
 /// Instants are stored truncated to whole seconds so their text form sorts as time.
 fn instant(t: DateTime<Utc>) -> DateTime<Utc> {
     t.trunc_subsecs(0)

@@ -2,12 +2,12 @@
 //! the peer was added), when it was last put to its owner, and the snoozes given in it.
 
 use super::due::{OWNERS, TEAM_OF, USER_OF, owner, owners_json};
-use super::sql::db;
+use super::sql::{Tx, db};
 use super::{Result, Store, StoreError};
 use crate::domain::{
-    Cadence, Owner, SeriesHistory, SnoozeRecord, UserId, review_due, series_history,
+    Cadence, Owner, Peer, SeriesHistory, SnoozeRecord, UserId, review_due, series_history,
 };
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
 
 impl Store {
@@ -140,25 +140,53 @@ impl Store {
         Ok(())
     }
 
-    /// The review was answered (keep or a new cadence): a new series starts `today`. `false`
-    /// when the peer is not on the map.
+    /// The review was answered "keep": a new series starts `today`. `false` when the peer is not
+    /// on the map.
     pub async fn start_series(
         &self,
         owner: &Owner,
         peer: &UserId,
         today: NaiveDate,
     ) -> Result<bool> {
-        let done = db!(&self.pool, |ex| q::query(
-            "update peer set series_from = ?, review_asked_on = null \
-             where team_id = ? and owner_id = ? and peer_id = ?",
-        )
-        .bind(today)
-        .bind(owner.team.as_str())
-        .bind(owner.user.as_str())
-        .bind(peer.as_str())
-        .execute(ex)
-        .await
-        .map(|r| r.rows_affected()))?;
-        Ok(done > 0)
+        let mut tx = self.pool.begin_write().await?;
+        let done = start_series_tx(&mut tx, owner, peer, today).await?;
+        tx.commit().await?;
+        Ok(done)
     }
+
+    /// The review was answered with a new cadence: the peer's cadence and nudge time change
+    /// and a new series starts `today`, in one transaction.
+    pub async fn restart_series_with(
+        &self,
+        owner: &Owner,
+        p: &Peer,
+        nudge_at: DateTime<Utc>,
+        today: NaiveDate,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin_write().await?;
+        super::peers::update_peer_tx(&mut tx, owner, p, nudge_at).await?;
+        let done = start_series_tx(&mut tx, owner, &p.peer, today).await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+}
+
+async fn start_series_tx(
+    tx: &mut Tx<'_>,
+    owner: &Owner,
+    peer: &UserId,
+    today: NaiveDate,
+) -> Result<bool> {
+    let done = db!(&mut *tx, |ex| q::query(
+        "update peer set series_from = ?, review_asked_on = null \
+         where team_id = ? and owner_id = ? and peer_id = ?",
+    )
+    .bind(today)
+    .bind(owner.team.as_str())
+    .bind(owner.user.as_str())
+    .bind(peer.as_str())
+    .execute(ex)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(done > 0)
 }

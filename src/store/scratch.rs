@@ -38,19 +38,7 @@ impl ScratchDb {
     /// A new database on the Postgres server at `admin` (any database URL on it), for
     /// `sideways bench --postgres`: an error instead of a panic when the server is not there.
     pub async fn create_on(admin: &str) -> Result<ScratchDb, sqlx::Error> {
-        use sqlx::Connection;
-        let name = format!("sideways_bench_{}", random_name());
-        let mut c = sqlx::PgConnection::connect(admin).await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
-            .execute(&mut c)
-            .await?;
-        let _ = c.close().await;
-        Ok(ScratchDb {
-            url: with_database(admin, &name),
-            file: None,
-            dir: None,
-            postgres: Some((admin.to_string(), name)),
-        })
+        Self::create_named(admin, "sideways_bench").await
     }
 
     fn sqlite() -> ScratchDb {
@@ -66,22 +54,26 @@ impl ScratchDb {
     }
 
     async fn postgres(admin: &str) -> ScratchDb {
-        use sqlx::Connection;
-        let name = format!("sideways_test_{}", random_name());
-        let mut c = sqlx::PgConnection::connect(admin)
+        Self::create_named(admin, "sideways_test")
             .await
-            .expect("TEST_DATABASE_URL: cannot connect");
+            .expect("TEST_DATABASE_URL: cannot create a test database")
+    }
+
+    /// A new database `<prefix>_<random>` on the server at `admin`.
+    async fn create_named(admin: &str, prefix: &str) -> Result<ScratchDb, sqlx::Error> {
+        use sqlx::Connection;
+        let name = format!("{prefix}_{}", random_name());
+        let mut c = sqlx::PgConnection::connect(admin).await?;
         sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
             .execute(&mut c)
-            .await
-            .expect("create the test database");
+            .await?;
         let _ = c.close().await;
-        ScratchDb {
+        Ok(ScratchDb {
             url: with_database(admin, &name),
             file: None,
             dir: None,
             postgres: Some((admin.to_string(), name)),
-        }
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 //! period's end through the two `…_notice_at` indexes.
 
 use super::sql::db;
-use super::{Result, Store, StoreError, instant};
+use super::{LIVE_TEAM, Result, Store, StoreError, instant};
 use crate::domain::{LookBack, Owner, TeamId, Together, TogetherStatus, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -146,7 +146,7 @@ impl Store {
             "select team_id, owner_id, {COLUMNS}, \
              coalesce(owner_notice_at <= ? and status = 'open', false), \
              coalesce(peer_notice_at <= ?, false), peer_period from together \
-             where ((owner_notice_at <= ? and status = 'open') or peer_notice_at <= ?) and team_id not in (select i.team_id from installation i where i.revoked_at is not null) \
+             where ((owner_notice_at <= ? and status = 'open') or peer_notice_at <= ?) and {LIVE_TEAM} \
              order by together_id limit ?"
         )))
         .bind(now)

@@ -2,7 +2,7 @@
 //! and owner), the text sealed at rest.
 
 use super::sql::db;
-use super::{Result, Store, StoreError, instant};
+use super::{LIVE_TEAM, Result, Store, StoreError, instant};
 use crate::domain::{Direction, Good, LoanStatus, Owner, TeamId, Trade, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -127,7 +127,7 @@ impl Store {
         let rows: Vec<OwnedTradeRow> = db!(&self.pool, |ex| {
             q::query_as(sqlx::AssertSqlSafe(format!(
                 "select team_id, owner_id, {TRADE_COLUMNS} from trade \
-                 where remind_at <= ? and status = 'open' and team_id not in (select i.team_id from installation i where i.revoked_at is not null) \
+                 where remind_at <= ? and status = 'open' and {LIVE_TEAM} \
                  order by remind_at limit ?"
             )))
             .bind(instant(now))

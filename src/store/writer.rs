@@ -97,7 +97,8 @@ async fn execute(pool: &Pool, writes: &[&Write]) -> Result<()> {
 /// (64, 32, … 1: a few statement shapes, each prepared once) inside one transaction. These
 /// writes never read before they write, so they need no lock beyond the rows they touch. (Two
 /// check-ins of one peer in the same batch both land; the peer row takes one of the two
-/// updates, as it would take the later of two racing requests.)
+/// updates, and Postgres does not promise which: either is a state one of the two requests
+/// computed, as with two racing requests.)
 async fn execute_postgres(pool: &Pool, writes: &[&Write]) -> Result<()> {
     // Grouped by statement text (stable, so two writes of one row keep their order): a batch's
     // combined text then depends only on how many writes of each kind it holds, and the few
