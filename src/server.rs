@@ -45,13 +45,16 @@ impl App {
         let oauth = config.oauth();
         // Installed through OAuth, each workspace brings its own token; SLACK_BOT_TOKEN, if set
         // too, still serves the workspace it belongs to.
-        let token = if oauth.is_some() {
+        let token = if !needs_token {
+            // A dry run or the console: nothing is sent, and nothing about tokens is written.
+            None
+        } else if oauth.is_some() {
             config
                 .bot_token
                 .as_ref()
                 .map(|t| t.expose().trim().to_string())
                 .filter(|t| !t.is_empty())
-        } else if needs_token {
+        } else {
             let t = Config::require(
                 &config.bot_token,
                 "SLACK_BOT_TOKEN",
@@ -59,8 +62,6 @@ impl App {
                 "OAuth & Permissions → Bot User OAuth Token, xoxb-…",
             )?;
             Some(t.expose().to_string())
-        } else {
-            None
         };
         let store = Store::connect(&config.database_url, cipher)
             .await

@@ -241,10 +241,18 @@ impl Services {
         }
         if cmd.changes_data() {
             self.refresh_home(&actor.owner);
-            if let Command::Escalate(e) = &cmd
-                && let Some(n) = e.number()
-            {
-                self.refresh_coauthor(&actor.owner, n).await;
+            if let Command::Escalate(e) = &cmd {
+                match e {
+                    // The invited peer is an author too: their Home lists it from now on.
+                    EscalateCmd::Start { peer, .. } => {
+                        self.refresh_home(&Owner::new(actor.owner.team.clone(), peer.clone()));
+                    }
+                    _ => {
+                        if let Some(n) = e.number() {
+                            self.refresh_coauthor(&actor.owner, n).await;
+                        }
+                    }
+                }
             }
         }
         if let Some(form) = reply.form {
