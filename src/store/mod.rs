@@ -14,6 +14,7 @@ mod escalations;
 mod gather;
 mod headsups;
 mod installations;
+mod lite;
 mod loader;
 mod meetings;
 mod memory;
@@ -103,8 +104,16 @@ pub struct Store {
     cipher: Cipher,
     /// Group commit for the hot write path (see `writer.rs`).
     writer: writer::Writer,
-    /// Batched single-peer lookups (see `loader.rs`).
-    loader: loader::PeerLoader,
+    /// The single-peer lookup every peer command starts with.
+    lookups: Lookups,
+}
+
+/// How [`Store::peer`] reads: on SQLite a direct call (`lite.rs`, which the writer shares); on
+/// Postgres batched with other pending lookups into one query (`loader.rs`).
+#[derive(Clone, Debug)]
+enum Lookups {
+    Direct(std::sync::Arc<lite::Lite>),
+    Batched(loader::PeerLoader),
 }
 
 /// The owner's next short id (`#1`, `#2`, …) in `table`, inside the transaction that inserts it.
@@ -169,13 +178,25 @@ impl Store {
     pub async fn connect(url: &str, cipher: Cipher) -> Result<Store> {
         let pool = open(url).await?;
         migrate_pool(&pool).await?;
-        let writer = writer::Writer::spawn(pool.clone());
-        let loader = loader::PeerLoader::spawn(pool.clone());
+        let (writer, lookups) = match &pool {
+            Backend::Sqlite(p) => {
+                let file = p.connect_options().get_filename().to_path_buf();
+                let lite = std::sync::Arc::new(lite::Lite::open(file)?);
+                (
+                    writer::Writer::spawn(writer::Target::Sqlite(lite.clone())),
+                    Lookups::Direct(lite),
+                )
+            }
+            Backend::Postgres(_) => (
+                writer::Writer::spawn(writer::Target::Postgres(pool.clone())),
+                Lookups::Batched(loader::PeerLoader::spawn(pool.clone())),
+            ),
+        };
         Ok(Store {
             pool,
             cipher,
             writer,
-            loader,
+            lookups,
         })
     }
 
@@ -203,6 +224,9 @@ impl Store {
 
     /// Closes the connections (what a lost database looks like to `/healthz`, in tests).
     pub async fn close(&self) {
+        if let Lookups::Direct(lite) = &self.lookups {
+            lite.close();
+        }
         self.pool.close().await;
     }
 
@@ -232,6 +256,10 @@ impl Store {
 async fn open(url: &str) -> Result<Pool> {
     let lower = url.to_ascii_lowercase();
     if lower.starts_with("sqlite:") {
+        if lower.contains(":memory:") || lower.contains("mode=memory") {
+            // The hot path opens the file itself (lite.rs): a database only in memory has none.
+            return Err(StoreError::Unsupported(redact_url(url)));
+        }
         let opts = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)

@@ -156,9 +156,13 @@ impl Store {
         Ok(done == 1)
     }
 
-    /// One peer of `owner`'s map (read with other pending lookups in one query).
+    /// One peer of `owner`'s map (on SQLite a direct call; on Postgres read with other pending
+    /// lookups in one query).
     pub async fn peer(&self, owner: &Owner, peer: &UserId) -> Result<Option<Peer>> {
-        let row: Option<PeerRow> = self.loader.load(owner, peer).await?;
+        let row: Option<PeerRow> = match &self.lookups {
+            super::Lookups::Direct(lite) => lite.peer(owner, peer).await?,
+            super::Lookups::Batched(loader) => loader.load(owner, peer).await?,
+        };
         row.map(|r| self.peer_from_row(r)).transpose()
     }
 

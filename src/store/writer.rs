@@ -1,15 +1,22 @@
 //! The one writer for the hot write path (a check-in): group commit. Requests hand their
-//! statements to a single task, which runs everything pending as one transaction in one call to
-//! the database (`begin immediate; …; commit;`) and answers each request only after that commit.
-//! Under load many check-ins share one commit and one round trip to SQLite's worker thread;
-//! alone, a check-in still costs one. If a batch fails, it is rolled back and each request is
-//! run again on its own, so one bad write never fails its neighbours.
+//! statements to a single task, which runs everything pending as one transaction and answers
+//! each request only after that commit. Under load many check-ins share one commit (on SQLite,
+//! through `lite.rs` on the task's own thread; on Postgres, one statement and one round trip).
+//! If a batch fails, it is rolled back and each request is run again on its own, so one bad
+//! write never fails its neighbours.
 
-use super::sql::{Backend, Pool, db};
+use super::lite::Lite;
+use super::sql::{Pool, db};
 use super::{Result, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::SqlitePool;
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
+
+/// Where the writer writes.
+pub(super) enum Target {
+    Sqlite(Arc<Lite>),
+    Postgres(Pool),
+}
 
 /// Requests joined into one transaction at most.
 const MAX_BATCH: usize = 64;
@@ -42,11 +49,12 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer task on `pool`; it stops when the last handle is dropped.
-    pub(super) fn spawn(pool: Pool) -> Writer {
+    /// Starts the writer task on `target`; it stops when the last handle is dropped.
+    pub(super) fn spawn(target: Target) -> Writer {
+        let target = Arc::new(target);
         let queue = super::batch::spawn_batcher(MAX_BATCH, move |batch| {
-            let pool = pool.clone();
-            async move { run(&pool, batch).await }
+            let target = target.clone();
+            async move { run(&target, batch).await }
         });
         Writer { queue }
     }
@@ -65,10 +73,10 @@ impl Writer {
     }
 }
 
-async fn run(pool: &Pool, batch: Vec<Job>) {
+async fn run(target: &Target, batch: Vec<Job>) {
     if batch.len() > 1 {
         let writes: Vec<&Write> = batch.iter().map(|j| &j.write).collect();
-        if execute(pool, &writes).await.is_ok() {
+        if execute(target, &writes).await.is_ok() {
             for j in batch {
                 let _ = j.done.send(Ok(()));
             }
@@ -77,16 +85,16 @@ async fn run(pool: &Pool, batch: Vec<Job>) {
     }
     // Alone, or after the batch failed: each on its own, with its own answer.
     for j in batch {
-        let r = execute(pool, &[&j.write]).await;
+        let r = execute(target, &[&j.write]).await;
         let _ = j.done.send(r);
     }
 }
 
 /// Runs the writes as one transaction; rolled back on any failure.
-async fn execute(pool: &Pool, writes: &[&Write]) -> Result<()> {
-    match pool {
-        Backend::Sqlite(p) => execute_sqlite(p, writes).await,
-        Backend::Postgres(_) => super::retrying(|| execute_postgres(pool, writes)).await,
+async fn execute(target: &Target, writes: &[&Write]) -> Result<()> {
+    match target {
+        Target::Sqlite(lite) => lite.write(writes).await,
+        Target::Postgres(pool) => super::retrying(|| execute_postgres(pool, writes)).await,
     }
 }
 
@@ -180,45 +188,6 @@ where
         };
     }
     q
-}
-
-/// SQLite: a single write is one call (`begin immediate; …; commit;`); a batch is `begin`, its
-/// writes in chunks of 32, 16, … 1 (so only a few statement shapes are ever prepared and
-/// cached), then `commit`.
-async fn execute_sqlite(pool: &SqlitePool, writes: &[&Write]) -> Result<()> {
-    let mut conn = pool.acquire().await?;
-    let result = if let [one] = writes {
-        let sql = format!("begin immediate;{}commit;", one.sql);
-        bound_to(sqlx::query(sqlx::AssertSqlSafe(sql)), one.args.clone())
-            .execute(&mut *conn)
-            .await
-            .map(|_| ())
-    } else {
-        async {
-            sqlx::raw_sql("begin immediate").execute(&mut *conn).await?;
-            let mut rest = writes;
-            while !rest.is_empty() {
-                let n = 1usize << (usize::BITS - 1 - rest.len().leading_zeros()).min(5);
-                let (chunk, tail) = rest.split_at(n);
-                let sql: String = chunk.iter().map(|w| w.sql.as_str()).collect();
-                let args: Vec<Arg> = chunk.iter().flat_map(|w| w.args.iter().cloned()).collect();
-                bound_to(sqlx::query(sqlx::AssertSqlSafe(sql)), args)
-                    .execute(&mut *conn)
-                    .await?;
-                rest = tail;
-            }
-            sqlx::raw_sql("commit")
-                .execute(&mut *conn)
-                .await
-                .map(|_| ())
-        }
-        .await
-    };
-    if result.is_err() {
-        // Whatever ran before the failure is undone; no transaction is left open.
-        let _ = sqlx::raw_sql("rollback").execute(&mut *conn).await;
-    }
-    result.map_err(Into::into)
 }
 
 #[cfg(test)]
