@@ -77,6 +77,10 @@ impl Lite {
         let conn = connect(&path)?;
         conn.wal_hook(Some(log_length));
         let checkpointer = connect(&path)?;
+        // It only copies pages from the log to the file: no page cache worth keeping.
+        checkpointer
+            .execute_batch("pragma cache_size = -64")
+            .map_err(db_error)?;
         let (checkpoint, asked) = sync_channel::<()>(1);
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
