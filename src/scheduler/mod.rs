@@ -242,6 +242,7 @@ impl Pass<'_> {
             payload: &payload,
             nudges,
             headsups,
+            reviews: None,
         };
         Ok(store
             .claim_delivery(&claim, self.now, self.now + LEASE)
@@ -338,7 +339,6 @@ async fn deliver(
         }
         Err(SendError::Rejected(e)) => {
             tracing::error!(error = %e, user = %job.owner.user, "Slack refused the message; kept as failed");
-            store.mark_failed(job.id, &e).await?;
             state.metrics.failed();
             if let Notice::Escalation {
                 number, topic, to, ..
@@ -356,8 +356,16 @@ async fn deliver(
                     .map_err(|e| e.to_string())
                 };
                 store
-                    .reopen_undelivered_escalation(&job.owner.team, *number, &notice, now)
+                    .reopen_undelivered_escalation(
+                        (job.id, &e),
+                        &job.owner.team,
+                        *number,
+                        &notice,
+                        now,
+                    )
                     .await?;
+            } else {
+                store.mark_failed(job.id, &e).await?;
             }
             Ok(None)
         }

@@ -42,6 +42,9 @@ pub(super) async fn claim_tx(
     if id.is_some() {
         move_due_nudges(tx, c.owner, c.nudges, now).await?;
         super::headsups::set_stages(tx, c.owner, c.headsups).await?;
+        if let Some((day, peers)) = c.reviews {
+            super::review::mark_reviews_asked(tx, c.owner, peers, day).await?;
+        }
     }
     Ok(id.map(|r| r.0))
 }
@@ -99,6 +102,9 @@ pub struct DeliveryClaim<'a> {
     pub nudges: &'a [(UserId, DateTime<Utc>)],
     /// Heads-up reminder stages recorded when (and only when) this claim wins.
     pub headsups: &'a [super::HeadsupUpdate],
+    /// Peers whose three-month review this message asks, marked asked on that day when (and
+    /// only when) this claim wins.
+    pub reviews: Option<(chrono::NaiveDate, &'a [UserId])>,
 }
 
 /// A recorded message whose send is due (first attempt or retry).
@@ -192,14 +198,9 @@ impl Store {
     /// Gives up on a message Slack will never accept (user gone, app uninstalled); the row and
     /// its error stay for the operator to see.
     pub async fn mark_failed(&self, id: i64, error: &str) -> Result<()> {
-        db!(&self.pool, |ex| q::query(
-            "update delivery set status = 'failed', last_error = ? where delivery_id = ?"
-        )
-        .bind(error)
-        .bind(id)
-        .execute(ex)
-        .await
-        .map(|r| r.rows_affected()))?;
+        let mut tx = self.pool.begin().await?;
+        mark_failed_tx(&mut tx, id, error).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -365,4 +366,17 @@ pub struct SentMessage {
     pub payload: String,
     /// Blocks already acted on, and what was done.
     pub done: std::collections::BTreeMap<String, String>,
+}
+
+/// [`Store::mark_failed`] inside a transaction (an escalation's refusal reopens it in the same).
+pub(super) async fn mark_failed_tx(tx: &mut Tx<'_>, id: i64, error: &str) -> Result<()> {
+    db!(&mut *tx, |ex| q::query(
+        "update delivery set status = 'failed', last_error = ? where delivery_id = ?"
+    )
+    .bind(error)
+    .bind(id)
+    .execute(ex)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
 }

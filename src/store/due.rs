@@ -386,6 +386,7 @@ mod tests {
                 payload: "{}",
                 nudges: &[],
                 headsups: &[],
+                reviews: None,
             })
             .collect();
         let first = s.claim_deliveries(&claims, now, now).await.unwrap();

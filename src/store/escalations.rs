@@ -176,16 +176,20 @@ impl Store {
         {
             changed = true;
             db!(&mut tx, |ex| {
+                // An upsert: a side its author asked to forget (`/peer forget me`) is written anew.
                 q::query(
-                "update escalation_side set goal_enc = ?, cost_enc = ?, tried_enc = ?, updated_at = ? \
-                 where escalation_id = ? and author_id = ?",
+                "insert into escalation_side (escalation_id, team_id, author_id, goal_enc, cost_enc, \
+                 tried_enc, updated_at) values (?, ?, ?, ?, ?, ?, ?) \
+                 on conflict (escalation_id, author_id) do update set goal_enc = excluded.goal_enc, \
+                 cost_enc = excluded.cost_enc, tried_enc = excluded.tried_enc, updated_at = excluded.updated_at",
             )
+            .bind(id)
+            .bind(owner.team.as_str())
+            .bind(owner.user.as_str())
             .bind(self.seal_opt(p.goal.as_deref()))
             .bind(self.seal_opt(p.cost.as_deref()))
             .bind(self.seal_opt(p.tried.as_deref()))
             .bind(instant(now))
-            .bind(id)
-            .bind(owner.user.as_str())
             .execute(ex).await.map(|r| r.rows_affected())
             })?;
         }
@@ -252,14 +256,17 @@ impl Store {
         if let Err(r) = doc.check_approval(&owner.user) {
             return Ok(Err(r));
         }
+        // An upsert, as in the edit above.
         db!(&mut tx, |ex| q::query(
-            "update escalation_side set approved_version = ?, updated_at = ? \
-             where escalation_id = ? and author_id = ?",
+            "insert into escalation_side (escalation_id, team_id, author_id, approved_version, \
+             updated_at) values (?, ?, ?, ?, ?) on conflict (escalation_id, author_id) do update \
+             set approved_version = excluded.approved_version, updated_at = excluded.updated_at",
         )
+        .bind(id)
+        .bind(owner.team.as_str())
+        .bind(owner.user.as_str())
         .bind(doc.version)
         .bind(instant(now))
-        .bind(id)
-        .bind(owner.user.as_str())
         .execute(ex)
         .await
         .map(|r| r.rows_affected()))?;
@@ -298,17 +305,21 @@ impl Store {
     }
 
     /// Slack refused to deliver sent document `number` for good (the channel is gone, the bot
-    /// was removed): it is open again at a new version, so both must approve again, and
-    /// `notice(author, other)` is recorded for each author, due at once. `false` when it was
-    /// not a sent document (nothing changes).
+    /// was removed), and `delivery` is kept as failed with `error`. In the same transaction the
+    /// document is open again at a new version, so both must approve again, and
+    /// `notice(author, other)` is recorded for each author, due at once: never a failed
+    /// delivery whose authors still think it went. `false` when it was not a sent document
+    /// (only the delivery changes).
     pub async fn reopen_undelivered_escalation(
         &self,
+        (delivery, error): (i64, &str),
         team: &TeamId,
         number: i64,
         notice: &(dyn Fn(&UserId, &UserId) -> std::result::Result<String, String> + Sync),
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let mut tx = self.pool.begin_write().await?;
+        super::deliveries::mark_failed_tx(&mut tx, delivery, error).await?;
         let row: Option<(String, String)> = db!(&mut tx, |ex| q::query_as(
             "update escalation set state = 'open', version = version + 1, closed_at = null \
              where team_id = ? and number = ? and state = 'sent' returning initiator_id, peer_id",
@@ -318,6 +329,7 @@ impl Store {
         .fetch_optional(ex)
         .await)?;
         let Some((a, b)) = row else {
+            tx.commit().await?;
             return Ok(false);
         };
         let corrupt = || StoreError::Corrupt("escalation authors".into());

@@ -115,31 +115,6 @@ impl Store {
         Ok(Some(series_history(cadence, since, &held, snoozes, today)))
     }
 
-    /// The review was put to the owner on `day` (asked again no sooner than a week later).
-    pub async fn mark_reviews_asked(
-        &self,
-        owner: &Owner,
-        peers: &[UserId],
-        day: NaiveDate,
-    ) -> Result<()> {
-        let mut tx = self.pool.begin_write().await?;
-        for peer in peers {
-            db!(&mut tx, |ex| q::query(
-                "update peer set review_asked_on = ? \
-                 where team_id = ? and owner_id = ? and peer_id = ?",
-            )
-            .bind(day)
-            .bind(owner.team.as_str())
-            .bind(owner.user.as_str())
-            .bind(peer.as_str())
-            .execute(ex)
-            .await
-            .map(|r| r.rows_affected()))?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// The review was answered "keep": a new series starts `today`. `false` when the peer is not
     /// on the map.
     pub async fn start_series(
@@ -189,4 +164,29 @@ async fn start_series_tx(
     .await
     .map(|r| r.rows_affected()))?;
     Ok(done > 0)
+}
+
+/// The three-month review of `peers` was put to the owner on `day` (asked again no sooner than a
+/// week later): marked inside the claim of the message that asks it (`deliveries::claim_tx`),
+/// so it counts as asked exactly when that message is recorded.
+pub(super) async fn mark_reviews_asked(
+    tx: &mut super::sql::Tx<'_>,
+    owner: &Owner,
+    peers: &[UserId],
+    day: NaiveDate,
+) -> Result<()> {
+    for peer in peers {
+        db!(&mut *tx, |ex| q::query(
+            "update peer set review_asked_on = ? \
+             where team_id = ? and owner_id = ? and peer_id = ?",
+        )
+        .bind(day)
+        .bind(owner.team.as_str())
+        .bind(owner.user.as_str())
+        .bind(peer.as_str())
+        .execute(ex)
+        .await
+        .map(|r| r.rows_affected()))?;
+    }
+    Ok(())
 }

@@ -31,6 +31,7 @@ async fn killed_mid_send(app: &TestApp, reached_slack: bool) -> (i64, Option<Mes
         payload: NOTICE,
         nudges: &[],
         headsups: &[],
+        reviews: None,
     };
     let t = utc(RECORDED);
     let id = app

@@ -303,6 +303,54 @@ async fn a_withdrawn_escalation_is_never_sent_and_bad_starts_write_nothing() {
 /// the document opens again and both authors are told, once.
 #[tokio::test]
 async fn an_escalation_slack_refuses_opens_again_and_both_authors_are_told() {
+    let app = both_sides_written().await;
+    app.tick("2026-12-03T10:00:30Z").await; // the invitation
+    app.say(ME, "escalation 1 approve").await;
+    app.say(ANA, "escalation 1 approve").await;
+    app.slack.script(Script::Error("channel_not_found"));
+    app.tick("2026-12-03T10:01:00Z").await;
+    assert!(sent_to(&app, "C0LEADS").is_empty());
+    let doc = app.say(ME, "escalation 1").await;
+    assert!(doc.contains("open, version 4, approved by nobody"), "{doc}");
+    // Kept as failed in the same transaction that opened it again.
+    let failed = app
+        .count("select count(*) from delivery where status = 'failed' and kind = 'escalation'")
+        .await;
+    assert_eq!(failed, 1);
+    app.tick("2026-12-03T10:01:30Z").await;
+    app.tick("2026-12-03T10:02:00Z").await;
+    for who in [ME, ANA] {
+        let told: Vec<String> = sent_to(&app, who)
+            .into_iter()
+            .filter(|t| t.contains("could not be delivered"))
+            .collect();
+        assert_eq!(told.len(), 1, "{who}: {told:?}");
+        assert!(told[0].contains("channel_not_found"), "{told:?}");
+    }
+}
+
+/// After `/peer forget me` an author's side is empty, but what they write and approve afterwards
+/// is kept (the side is written anew), and the document can still be sent.
+#[tokio::test]
+async fn an_author_who_forgot_themselves_can_write_and_approve_again() {
+    let app = both_sides_written().await;
+    let token = confirm_token(&app.slash(ANA, "forget me").await);
+    press_confirm(&app, ANA, &token).await;
+    let doc = app.say(ME, "escalation 1").await;
+    assert!(!doc.contains("keep ours"), "forgotten: {doc}");
+    submit_side(&app, ANA, "VR3", 1, ME, side("keep ours again", None, None)).await;
+    let doc = app.say(ME, "escalation 1").await;
+    assert!(doc.contains("keep ours again"), "{doc}");
+    app.say(ME, "escalation 1 approve").await;
+    let approved = app.say(ANA, "escalation 1 approve").await;
+    assert!(approved.contains("both approved"), "{approved}");
+    app.tick("2026-12-03T10:01:00Z").await;
+    assert_eq!(sent_to(&app, "C0LEADS").len(), 1);
+}
+
+/// An app where ME started escalation #1 with ANA to #leads (both members) at 10:00 on
+/// 2026-12-03, and both wrote their side.
+async fn both_sides_written() -> TestApp {
     let app = spawn_app().await;
     app.state.clock.freeze(utc("2026-12-03T10:00:00Z"));
     app.slack.set_members("C0LEADS", &[ME, ANA]);
@@ -321,22 +369,5 @@ async fn an_escalation_slack_refuses_opens_again_and_both_authors_are_told() {
     )
     .await;
     submit_side(&app, ANA, "VR2", 1, ME, side("keep ours", None, None)).await;
-    app.tick("2026-12-03T10:00:30Z").await; // the invitation
-    app.say(ME, "escalation 1 approve").await;
-    app.say(ANA, "escalation 1 approve").await;
-    app.slack.script(Script::Error("channel_not_found"));
-    app.tick("2026-12-03T10:01:00Z").await;
-    assert!(sent_to(&app, "C0LEADS").is_empty());
-    let doc = app.say(ME, "escalation 1").await;
-    assert!(doc.contains("open, version 4, approved by nobody"), "{doc}");
-    app.tick("2026-12-03T10:01:30Z").await;
-    app.tick("2026-12-03T10:02:00Z").await;
-    for who in [ME, ANA] {
-        let told: Vec<String> = sent_to(&app, who)
-            .into_iter()
-            .filter(|t| t.contains("could not be delivered"))
-            .collect();
-        assert_eq!(told.len(), 1, "{who}: {told:?}");
-        assert!(told[0].contains("channel_not_found"), "{told:?}");
-    }
+    app
 }

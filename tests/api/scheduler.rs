@@ -249,6 +249,7 @@ async fn a_lease_left_by_a_crashed_sender_is_retried_after_it_expires() {
         payload: notice,
         nudges: &[],
         headsups: &[],
+        reviews: None,
     };
     let t = utc("2026-11-16T09:00:00Z");
     app.state

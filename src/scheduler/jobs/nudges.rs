@@ -119,25 +119,25 @@ async fn plan_batch(p: &Pass<'_>, owners: &[Owner]) -> Result<(), StoreError> {
     let claims: Vec<DeliveryClaim> = nudges
         .iter()
         .zip(&payloads)
-        .map(|((owner, n), payload)| DeliveryClaim {
+        .zip(&reviewed)
+        .map(|(((owner, n), payload), asked)| DeliveryClaim {
             owner,
             kind: n.notice.kind(),
             key: &n.key,
             payload,
             nudges: &n.after_send,
             headsups: &n.headsups_after_send,
+            reviews: match n.notice.as_ref() {
+                Notice::CheckinNudge { day, .. } if !asked.is_empty() => Some((*day, asked)),
+                _ => None,
+            },
         })
         .collect();
     let ids = store.claim_deliveries(&claims, now, now + LEASE).await?;
     drop(claims);
-    for (((owner, n), id), asked) in nudges.into_iter().zip(ids).zip(reviewed) {
+    for ((owner, n), id) in nudges.into_iter().zip(ids) {
         match id {
             Some(id) => {
-                if let (false, Notice::CheckinNudge { day, .. }) =
-                    (asked.is_empty(), n.notice.as_ref())
-                {
-                    store.mark_reviews_asked(&owner, &asked, *day).await?;
-                }
                 let job = Job {
                     id,
                     owner,
