@@ -27,7 +27,7 @@ pub const LIST_USAGE: &str = "`/peer escalations`";
 pub const LIST_ABOUT: &str = "The joint escalations you are an author of, and where each stands.";
 
 const MAX_TOPIC: usize = 200;
-const MAX_ANSWER: usize = 1000;
+use crate::domain::MAX_ANSWER;
 
 /// What a side form answered (any field may be empty).
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -16,7 +16,7 @@ cannot see?), kept with your notes about them, then the next move: publish your 
 coffee not about work, a trade, and only then a joint escalation.";
 
 /// Longest answer kept, per question.
-pub const MAX_ANSWER: usize = 1000;
+use crate::domain::MAX_ANSWER;
 
 /// The three answers, as typed (any may be left empty, not all).
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -24,7 +24,7 @@ length; `stop` closes it. Your answers are kept as private notes about them. `/p
 yours with their ids.";
 
 const MAX_TOPIC: usize = 200;
-const MAX_ANSWER: usize = 1000;
+use crate::domain::MAX_ANSWER;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum TogetherCmd {

@@ -4,6 +4,11 @@
 //! Nothing here touches the database, Slack, tokio or the wall clock: every function that needs
 //! "now" or "today" takes it as an argument, so the rules are unit tested without sleeping.
 
+/// The longest free-text answer a form takes, in characters: what each modal's input allows,
+/// and what every command that stores one checks again (a console or a crafted payload may
+/// send more).
+pub const MAX_ANSWER: usize = 1000;
+
 mod cadence;
 mod dates;
 mod escalation;

@@ -13,7 +13,7 @@ use crate::commands::{
     fmt_day, forget, prep,
 };
 use crate::domain::{
-    CheckinEntry, DateSpec, LoanStatus, LookBack, Owner, TeamId, TogetherStatus, UserId,
+    CheckinEntry, DateSpec, LoanStatus, LookBack, MAX_ANSWER, Owner, TeamId, TogetherStatus, UserId,
 };
 use crate::error::{AppError, Result};
 use crate::outbound::{Form, MessageRef, Notice, Surface};
@@ -591,16 +591,19 @@ impl Services {
                 _ if worked
                     .iter()
                     .chain(&change)
-                    .any(|t| t.chars().count() > 1000) =>
+                    .any(|t| t.chars().count() > MAX_ANSWER) =>
                 {
-                    let block = if worked.as_ref().is_some_and(|t| t.chars().count() > 1000) {
+                    let block = if worked
+                        .as_ref()
+                        .is_some_and(|t| t.chars().count() > MAX_ANSWER)
+                    {
                         "worked"
                     } else {
                         "change"
                     };
                     return Outcome::FormErrors(vec![(
                         block,
-                        "Keep it under 1000 characters.".into(),
+                        format!("Keep it under {MAX_ANSWER} characters."),
                     )]);
                 }
                 Some(keep) => {

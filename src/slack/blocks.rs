@@ -6,7 +6,7 @@
 //! "✓ done" line, so the message no longer offers what was already done.
 
 use crate::domain::Offer;
-use crate::domain::UserId;
+use crate::domain::{MAX_ANSWER, UserId};
 use crate::outbound::{
     DueItem, Form, HeadsupItem, Home, MessageRef, Notice, due_line, escape_mrkdwn, headsup_line,
     offer_block, review_text, together_block, together_line,
@@ -309,7 +309,7 @@ fn input(block: &str, label: &str, element: Value, optional: bool) -> Value {
         "label": {"type": "plain_text", "text": label}, "element": element})
 }
 
-fn text_input(multiline: bool, max: u64) -> Value {
+fn text_input(multiline: bool, max: usize) -> Value {
     json!({"type": "plain_text_input", "action_id": "value", "multiline": multiline, "max_length": max})
 }
 
@@ -401,7 +401,7 @@ pub fn form(f: &Form) -> Value {
                 peer.mention()
             ))];
             for (id, question) in crate::outbound::STUCK_QUESTIONS {
-                blocks.push(input(id, question, text_input(true, 1000), true));
+                blocks.push(input(id, question, text_input(true, MAX_ANSWER), true));
             }
             json!({
                 "type": "modal",
@@ -443,8 +443,8 @@ pub fn form(f: &Form) -> Value {
                         escape_mrkdwn(topic),
                         peer.mention()
                     )),
-                    input("worked", "What worked", text_input(true, 1000), true),
-                    input("change", "What to change", text_input(true, 1000), true),
+                    input("worked", "What worked", text_input(true, MAX_ANSWER), true),
+                    input("change", "What to change", text_input(true, MAX_ANSWER), true),
                     input("keep", "Keep going?", json!({"type": "radio_buttons", "action_id": "value",
                         "options": [option(&format!("Yes, another {span}"), "keep"), option("No, close it", "stop")]}), false),
                 ],
@@ -478,7 +478,7 @@ fn escalation_form(
             "tried" => current.tried.as_deref(),
             _ => ask,
         };
-        let mut el = text_input(true, 1000);
+        let mut el = text_input(true, MAX_ANSWER);
         if let Some(v) = now {
             el["initial_value"] = json!(v);
         }
