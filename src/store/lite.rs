@@ -33,11 +33,13 @@ use std::sync::Mutex;
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::time::Duration;
 
-/// The log's length in pages past which the checkpoint thread is asked to run: SQLite's own
-/// automatic checkpoint's default.
-const CHECKPOINT_AT: i32 = 1000;
-/// The length past which the writer checkpoints itself (see the module's comment).
-const CHECKPOINT_INLINE_AT: i32 = 16_000;
+/// The log's length in pages (32 MiB) past which the checkpoint thread is asked to run. SQLite's
+/// own default is 1,000; a longer log was faster in every interleaved pair of runs (about a
+/// fifth more check-ins per second), since a checkpoint copies a page once however often it
+/// was rewritten, and syncs the file once.
+const CHECKPOINT_AT: i32 = 8000;
+/// The length (128 MiB) past which the writer checkpoints itself (see the module's comment).
+const CHECKPOINT_INLINE_AT: i32 = 32_000;
 
 thread_local! {
     /// The log's length after the last commit on this thread, set by [`log_length`].
