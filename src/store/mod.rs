@@ -61,6 +61,9 @@ pub enum StoreError {
     Unreachable(String, String),
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    /// Another connection held SQLite's write lock for longer than a write waits.
+    #[error("the database stayed locked by another writer")]
+    Locked,
     #[error(
         "DATABASE_URL {0} is not supported: use sqlite://<file> (created if missing) or postgres://…"
     )]

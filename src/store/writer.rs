@@ -76,11 +76,21 @@ impl Writer {
 async fn run(target: &Target, batch: Vec<Job>) {
     if batch.len() > 1 {
         let writes: Vec<&Write> = batch.iter().map(|j| &j.write).collect();
-        if execute(target, &writes).await.is_ok() {
-            for j in batch {
-                let _ = j.done.send(Ok(()));
+        match execute(target, &writes).await {
+            Ok(()) => {
+                for j in batch {
+                    let _ = j.done.send(Ok(()));
+                }
+                return;
             }
-            return;
+            // Nothing was wrong with the writes: trying each alone would wait as long again.
+            Err(StoreError::Locked) => {
+                for j in batch {
+                    let _ = j.done.send(Err(StoreError::Locked));
+                }
+                return;
+            }
+            Err(_) => {}
         }
     }
     // Alone, or after the batch failed: each on its own, with its own answer.
