@@ -7,7 +7,8 @@
 use super::args::{Args, bounded_text, echo, free_text, id_number};
 use super::{Ctx, Reply};
 use crate::domain::{
-    ApproveRefusal, ChannelId, Destination, Escalation, EscalationState, Position, UserId,
+    ApproveRefusal, ChannelId, Destination, Escalation, EscalationState, MAX_ANSWER, Position,
+    UserId,
 };
 use crate::error::{AppError, Result, UsageError};
 use crate::outbound::{Form, Notice, escalation_status, escalation_text, escape_mrkdwn};
@@ -27,7 +28,6 @@ pub const LIST_USAGE: &str = "`/peer escalations`";
 pub const LIST_ABOUT: &str = "The joint escalations you are an author of, and where each stands.";
 
 const MAX_TOPIC: usize = 200;
-use crate::domain::MAX_ANSWER;
 
 /// What a side form answered (any field may be empty).
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -5,7 +5,9 @@
 
 use super::args::{Args, free_text};
 use super::{Ctx, Reply};
-use crate::domain::{NextMove, STUCK_LOOKBACK_DAYS, StuckFacts, UserId, next_move, offer_meets};
+use crate::domain::{
+    MAX_ANSWER, NextMove, STUCK_LOOKBACK_DAYS, StuckFacts, UserId, next_move, offer_meets,
+};
 use crate::error::{Result, UsageError};
 use crate::outbound::escape_mrkdwn;
 
@@ -14,9 +16,6 @@ pub const ABOUT: &str = "When a peer's choices keep blocking you: three private 
 I know that they don't? what would make their choice reasonable? what might they be managing that I \
 cannot see?), kept with your notes about them, then the next move: publish your constraints, a \
 coffee not about work, a trade, and only then a joint escalation.";
-
-/// Longest answer kept, per question.
-use crate::domain::MAX_ANSWER;
 
 /// The three answers, as typed (any may be left empty, not all).
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -7,8 +7,8 @@
 use super::args::{Args, bounded_text, echo, id_number};
 use super::{Ctx, Reply, fmt_day};
 use crate::domain::{
-    LookBack, TOGETHER_DEFAULT_WEEKS, TOGETHER_MAX_WEEKS, Together, TogetherStatus, UserId,
-    together_end, together_ends_on,
+    LookBack, MAX_ANSWER, TOGETHER_DEFAULT_WEEKS, TOGETHER_MAX_WEEKS, Together, TogetherStatus,
+    UserId, together_end, together_ends_on,
 };
 use crate::error::{Result, UsageError};
 use crate::outbound::escape_mrkdwn;
@@ -24,7 +24,6 @@ length; `stop` closes it. Your answers are kept as private notes about them. `/p
 yours with their ids.";
 
 const MAX_TOPIC: usize = 200;
-use crate::domain::MAX_ANSWER;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum TogetherCmd {
