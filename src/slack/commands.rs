@@ -2,8 +2,9 @@
 //! with an ephemeral reply in the HTTP response (Slack's ack).
 //! <https://docs.slack.dev/interactivity/implementing-slash-commands>
 
+use super::Shared;
 use super::payload::{self, SlashForm};
-use crate::service::{Outcome, Services};
+use crate::service::Outcome;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -57,7 +58,7 @@ pub fn reply_text(outcome: Outcome) -> Option<String> {
     }
 }
 
-pub(super) async fn slash_command(State(app): State<Services>, body: Bytes) -> Response {
+pub(super) async fn slash_command(State(app): State<Shared>, body: Bytes) -> Response {
     let Ok(form) = serde_urlencoded::from_bytes::<SlashForm>(&body) else {
         return (StatusCode::BAD_REQUEST, "not a slash command payload").into_response();
     };

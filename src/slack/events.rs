@@ -4,6 +4,7 @@
 //! events, flagged `X-Slack-Retry-Num`, with the same id).
 //! <https://docs.slack.dev/apis/events-api/>
 
+use super::Shared;
 use super::payload;
 use crate::service::Services;
 use axum::Json;
@@ -13,11 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-pub(super) async fn event(
-    State(app): State<Services>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub(super) async fn event(State(app): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let Ok(v) = serde_json::from_slice::<Value>(&body) else {
         return (StatusCode::BAD_REQUEST, "not an Events API payload").into_response();
     };

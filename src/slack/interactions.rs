@@ -6,6 +6,7 @@
 //! empty, field errors, a confirmation view, or `clear`.
 //! <https://docs.slack.dev/interactivity/handling-user-interaction>
 
+use super::Shared;
 use super::payload::{self, Parsed};
 use crate::service::{Outcome, Services};
 use axum::Json;
@@ -21,7 +22,7 @@ struct FormBody {
 }
 
 /// The HTTP adapter: 400 for what is not an interaction payload, otherwise the answer.
-pub(super) async fn interaction(State(app): State<Services>, body: Bytes) -> Response {
+pub(super) async fn interaction(State(app): State<Shared>, body: Bytes) -> Response {
     let parsed = serde_urlencoded::from_bytes::<FormBody>(&body)
         .ok()
         .and_then(|f| serde_json::from_str::<Value>(&f.payload).ok());

@@ -16,6 +16,11 @@ pub use client::SlackMessenger;
 
 use crate::service::Services;
 use axum::Router;
+use std::sync::Arc;
+
+/// The request handlers' state: one [`Services`] shared by reference (cloning it per request,
+/// as axum's `State` does, would copy every handle it holds twice a request).
+type Shared = Arc<Services>;
 use axum::routing::{get, post};
 
 /// `POST /slack/commands`, `/slack/interactions`, `/slack/events` behind the signature check,
@@ -26,6 +31,8 @@ pub fn router(
     oauth_settings: Option<crate::config::OAuthSettings>,
 ) -> Router {
     let verifier = verify::Verifier::new(signing_secret);
+    let oauth = oauth::routes(state.clone(), oauth_settings);
+    let state: Shared = Arc::new(state);
     let slack = Router::new()
         .route("/slack/commands", post(commands::slash_command))
         .route("/slack/interactions", post(interactions::interaction))
@@ -40,13 +47,13 @@ pub fn router(
         .route("/metrics", get(metrics))
         .with_state(state.clone())
         .merge(slack)
-        .merge(oauth::routes(state.clone(), oauth_settings))
+        .merge(oauth)
         .layer(axum::middleware::from_fn_with_state(state, track))
 }
 
 /// Counts every request by kind and outcome, with its latency.
 async fn track(
-    axum::extract::State(s): axum::extract::State<Services>,
+    axum::extract::State(s): axum::extract::State<Shared>,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
@@ -64,7 +71,7 @@ async fn track(
 /// `ok`, or 503 when the database cannot be reached: a load balancer then sends requests to a
 /// replica that can store them.
 async fn health(
-    axum::extract::State(s): axum::extract::State<Services>,
+    axum::extract::State(s): axum::extract::State<Shared>,
 ) -> (axum::http::StatusCode, &'static str) {
     match tokio::time::timeout(std::time::Duration::from_secs(2), s.store.ping()).await {
         Ok(Ok(())) => (axum::http::StatusCode::OK, "ok"),
@@ -84,7 +91,7 @@ async fn health(
 
 /// Prometheus text format (see `metrics.rs`).
 async fn metrics(
-    axum::extract::State(s): axum::extract::State<Services>,
+    axum::extract::State(s): axum::extract::State<Shared>,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let (depth, oldest) = match s.store.outbox_stats(s.clock.now()).await {

@@ -17,7 +17,7 @@
 //! Checkpoints (copying the write-ahead log back into the database file, with an `fsync`) would
 //! otherwise run inside a commit every thousand pages, on the runtime's thread: here this
 //! connection's automatic checkpoint is off (sqlx's connection keeps its own, on its thread) and a thread of its own checkpoints when the log
-//! has grown past [`CHECKPOINT_AT`] pages (measured: 16,200 → 19,100 check-ins/s on one core, p99
+//! has grown past [`CHECKPOINT_AT`] bytes (measured: 16,200 → 19,100 check-ins/s on one core, p99
 //! 15 → 7 ms). Should commits keep overtaking that thread so the log never starts over, the
 //! writer checkpoints itself between two commits once the log passes [`CHECKPOINT_INLINE_AT`].
 
@@ -33,13 +33,13 @@ use std::sync::Mutex;
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::time::Duration;
 
-/// The log's length in pages (32 MiB) past which the checkpoint thread is asked to run. SQLite's
-/// own default is 1,000; a longer log was faster in every interleaved pair of runs (about a
+/// The log's length in bytes past which the checkpoint thread is asked to run. SQLite's own
+/// default is 1,000 pages (4 MiB at 4 KiB pages); a longer log was faster in every interleaved pair of runs (about a
 /// fifth more check-ins per second), since a checkpoint copies a page once however often it
 /// was rewritten, and syncs the file once.
-const CHECKPOINT_AT: i32 = 8000;
-/// The length (128 MiB) past which the writer checkpoints itself (see the module's comment).
-const CHECKPOINT_INLINE_AT: i32 = 32_000;
+const CHECKPOINT_AT: i64 = 32 << 20;
+/// The length in bytes past which the writer checkpoints itself (see the module's comment).
+const CHECKPOINT_INLINE_AT: i64 = 128 << 20;
 
 thread_local! {
     /// The log's length after the last commit on this thread, set by [`log_length`].
@@ -63,6 +63,9 @@ const PEER: &str = "select peer_id, reason_enc, cadence, added_on, last_contact_
 #[derive(Debug)]
 pub(super) struct Lite {
     open: Mutex<Option<Open>>,
+    /// [`CHECKPOINT_AT`] and [`CHECKPOINT_INLINE_AT`] in this file's pages.
+    checkpoint_at: i32,
+    inline_at: i32,
 }
 
 #[derive(Debug)]
@@ -78,6 +81,10 @@ impl Lite {
     pub(super) fn open(path: PathBuf) -> Result<Lite> {
         let conn = connect(&path)?;
         conn.wal_hook(Some(log_length));
+        let page: i64 = conn
+            .query_row("pragma page_size", [], |r| r.get(0))
+            .map_err(db_error)?;
+        let pages = |bytes: i64| i32::try_from(bytes / page.max(512)).unwrap_or(i32::MAX);
         let checkpointer = connect(&path)?;
         // It only copies pages from the log to the file: no page cache worth keeping.
         checkpointer
@@ -96,6 +103,8 @@ impl Lite {
             .map_err(|e| StoreError::Corrupt(format!("cannot start the checkpoint thread: {e}")))?;
         Ok(Lite {
             open: Mutex::new(Some(Open { conn, checkpoint })),
+            checkpoint_at: pages(CHECKPOINT_AT),
+            inline_at: pages(CHECKPOINT_INLINE_AT),
         })
     }
 
@@ -141,12 +150,12 @@ impl Lite {
 
     /// Asks for a checkpoint once the log has grown (see the module's comment).
     fn after_commit(&self, log_pages: i32) {
-        if log_pages < CHECKPOINT_AT {
+        if log_pages < self.checkpoint_at {
             return;
         }
         let open = lock(&self.open);
         let Some(open) = open.as_ref() else { return };
-        if log_pages >= CHECKPOINT_INLINE_AT {
+        if log_pages >= self.inline_at {
             // Busy (the thread is checkpointing) is fine: the next commit asks again.
             let _ = open.conn.execute_batch("pragma wal_checkpoint(passive)");
         } else {

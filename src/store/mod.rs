@@ -265,6 +265,11 @@ async fn open(url: &str) -> Result<Pool> {
         }
         let opts = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
+            // For a new file (an existing one keeps its own; `vacuum` would convert it): a
+            // check-in rewrites a few scattered rows, and the log takes a whole page for each;
+            // 2 KiB pages write about a third fewer bytes per check-in than SQLite's 4 KiB
+            // (README, Performance).
+            .page_size(2048)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
