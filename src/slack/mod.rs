@@ -16,12 +16,12 @@ pub use client::SlackMessenger;
 
 use crate::service::Services;
 use axum::Router;
+use axum::routing::{get, post};
 use std::sync::Arc;
 
 /// The request handlers' state: one [`Services`] shared by reference (cloning it per request,
 /// as axum's `State` does, would copy every handle it holds twice a request).
 type Shared = Arc<Services>;
-use axum::routing::{get, post};
 
 /// `POST /slack/commands`, `/slack/interactions`, `/slack/events` behind the signature check,
 /// and `GET /healthz` in front of it.

@@ -16,9 +16,9 @@
 //!
 //! Checkpoints (copying the write-ahead log back into the database file, with an `fsync`) would
 //! otherwise run inside a commit every thousand pages, on the runtime's thread: here this
-//! connection's automatic checkpoint is off (sqlx's connection keeps its own, on its thread) and a thread of its own checkpoints when the log
-//! has grown past [`CHECKPOINT_AT`] bytes (measured: 16,200 → 19,100 check-ins/s on one core, p99
-//! 15 → 7 ms). Should commits keep overtaking that thread so the log never starts over, the
+//! connection's automatic checkpoint is off (sqlx's connection keeps its own, on its thread)
+//! and a thread of its own checkpoints when the log has grown past [`CHECKPOINT_AT`] bytes
+//! (measured: 16,200 → 19,100 check-ins/s on one core, p99 15 → 7 ms). Should commits keep overtaking that thread so the log never starts over, the
 //! writer checkpoints itself between two commits once the log passes [`CHECKPOINT_INLINE_AT`].
 
 use super::peers::PeerRow;
@@ -34,8 +34,8 @@ use std::sync::mpsc::{SyncSender, sync_channel};
 use std::time::Duration;
 
 /// The log's length in bytes past which the checkpoint thread is asked to run. SQLite's own
-/// default is 1,000 pages (4 MiB at 4 KiB pages); a longer log was faster in every interleaved pair of runs (about a
-/// fifth more check-ins per second), since a checkpoint copies a page once however often it
+/// default is 1,000 pages (4 MiB at 4 KiB pages); a longer log was faster in every
+/// interleaved pair of runs (about a fifth more check-ins per second), since a checkpoint copies a page once however often it
 /// was rewritten, and syncs the file once.
 const CHECKPOINT_AT: i64 = 32 << 20;
 /// The length in bytes past which the writer checkpoints itself (see the module's comment).

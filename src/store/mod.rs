@@ -265,7 +265,7 @@ async fn open(url: &str) -> Result<Pool> {
         }
         let opts = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
-            // For a new file (an existing one keeps its own; `vacuum` would convert it): a
+            // For a new file (an existing one keeps its own until a `vacuum` outside WAL mode): a
             // check-in rewrites a few scattered rows, and the log takes a whole page for each;
             // 2 KiB pages write about a third fewer bytes per check-in than SQLite's 4 KiB
             // (README, Performance).
